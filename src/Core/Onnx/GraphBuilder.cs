@@ -208,7 +208,7 @@ public sealed class GraphBuilder
             outputs[i] = UniqueName(outputCount == 1 ? $"{opType}_out" : $"{opType}_out{i}");
         }
 
-        var node = NewNode(opType, inputs.Select(v => v.Name), outputs, null, string.Empty, attributes);
+        var node = AddNodeCore(opType, inputs.Select(v => v.Name), outputs, null, string.Empty, attributes, false);
         return node.Output.Select(o => new GraphValue(o)).ToArray();
     }
 
@@ -226,7 +226,17 @@ public sealed class GraphBuilder
         IEnumerable<string> outputs,
         string? name = null,
         string domain = "",
-        params AttributeProto[] attributes)
+        params AttributeProto[] attributes) =>
+        AddNodeCore(opType, inputs, outputs, name, domain, attributes, reserveOutputs: true);
+
+    private NodeProto AddNodeCore(
+        string opType,
+        IEnumerable<string> inputs,
+        IEnumerable<string> outputs,
+        string? name,
+        string domain,
+        AttributeProto[] attributes,
+        bool reserveOutputs)
     {
         ArgumentException.ThrowIfNullOrEmpty(opType);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -240,7 +250,7 @@ public sealed class GraphBuilder
         node.Input.AddRange(inputs);
         foreach (var output in outputs)
         {
-            if (output.Length > 0)
+            if (reserveOutputs && output.Length > 0)
             {
                 Reserve(output);
             }
