@@ -10,8 +10,9 @@ public sealed class TextSpec
     public TokenizerKind Tokenizer { get; set; } = TokenizerKind.WordPiece;
 
     /// <summary>
-    /// Gets or sets the name of a packaged tiktoken encoding (for example <c>gpt2</c>), used by
-    /// <see cref="TokenizerKind.Tiktoken"/> when <see cref="Files"/> is empty. The default is none.
+    /// Gets or sets the name of a packaged tiktoken encoding or model (for example <c>gpt2</c> or
+    /// <c>cl100k_base</c>), used by <see cref="TokenizerKind.Tiktoken"/> when <see cref="Files"/> is empty; its data
+    /// comes from a <c>Microsoft.ML.Tokenizers.Data</c> package (MtlOnnx references gpt2's). The default is none.
     /// </summary>
     public string? Encoding { get; set; }
 

@@ -227,6 +227,11 @@ internal sealed class ModelCardValidator
         var shapePath = path + ".shape";
         path += ".text";
         Positive(path + ".max_length", text.MaxLength);
+        if (text.Tokenizer == TokenizerKind.WordPiece && text.AddSpecialTokens && text.MaxLength is > 0 and < 2)
+        {
+            Add(path + ".max_length", $"expected at least 2 to hold [CLS] and [SEP], found {text.MaxLength}");
+        }
+
         Positive(path + ".max_characters", text.MaxCharacters);
         if (input.Shape.Count != 2 || (input.Shape[1].IsFixed && input.Shape[1].Value != text.MaxLength))
         {

@@ -27,6 +27,7 @@ internal static class ModelFileScanner
         }
 
         long? irVersion = null;
+        var startsLikeModel = bytes[0] == 0x08;
         var position = 0;
         while (position < bytes.Length)
         {
@@ -35,7 +36,7 @@ internal static class ModelFileScanner
             {
                 throw position < bytes.Length
                     ? NotOnnx(source, $"byte {fieldStart} starts an overlong varint")
-                    : Broken(source, irVersion, fieldStart, "a field tag");
+                    : Broken(source, irVersion, fieldStart, "a field tag", startsLikeModel);
             }
 
             var field = (long)(tag >> 3);
@@ -44,7 +45,8 @@ internal static class ModelFileScanner
             if (field == 0 || field > HighestPlausibleField || !IsValidWireType(wire)
                 || (name is not null && ExpectedWireType(field) != wire))
             {
-                throw NotOnnx(source, $"byte {fieldStart} starts no field of an ONNX model (field {field}, wire type {wire})");
+                throw NotOnnx(
+                    source, $"byte {fieldStart} starts no field of an ONNX model (field {field}, wire type {wire})");
             }
 
             switch (wire)
@@ -52,7 +54,8 @@ internal static class ModelFileScanner
                 case WireVarint:
                     if (!TryReadVarint(bytes, ref position, out var value))
                     {
-                        throw Broken(source, irVersion, fieldStart, $"field '{name ?? field.ToString(Culture)}'");
+                        var what = $"field '{name ?? field.ToString(Culture)}'";
+                        throw Broken(source, irVersion, fieldStart, what, startsLikeModel);
                     }
 
                     if (field == 1)
@@ -67,7 +70,7 @@ internal static class ModelFileScanner
                     var size = wire == WireFixed64 ? 8 : 4;
                     if (bytes.Length - position < size)
                     {
-                        throw Broken(source, irVersion, fieldStart, $"field {field}");
+                        throw Broken(source, irVersion, fieldStart, $"field {field}", startsLikeModel);
                     }
 
                     position += size;
@@ -76,7 +79,8 @@ internal static class ModelFileScanner
                 default:
                     if (!TryReadVarint(bytes, ref position, out var length))
                     {
-                        throw Broken(source, irVersion, fieldStart, $"the length of field '{name ?? field.ToString(Culture)}'");
+                        var what = $"the length of field '{name ?? field.ToString(Culture)}'";
+                        throw Broken(source, irVersion, fieldStart, what, startsLikeModel);
                     }
 
                     var remaining = (ulong)(bytes.Length - position);
@@ -89,7 +93,8 @@ internal static class ModelFileScanner
                                 $"bytes, but only {remaining} bytes follow.");
                         }
 
-                        throw NotOnnx(source, $"the field at byte {fieldStart} declares {length} bytes, more than the file holds");
+                        throw NotOnnx(
+                            source, $"the field at byte {fieldStart} declares {length} bytes, more than the file holds");
                     }
 
                     position += (int)length;
@@ -105,8 +110,11 @@ internal static class ModelFileScanner
     private static ModelFormatException NotOnnx(string source, string detail) =>
         new($"'{source}' is not an ONNX model: {detail}.");
 
-    private static ModelFormatException Broken(string source, long? irVersion, int offset, string what) =>
-        irVersion is null
+    // A file cut short before its IR version still starts with the ir_version tag (0x08) that every ONNX
+    // serializer writes first; anything else that breaks off that early is not taken for a model.
+    private static ModelFormatException Broken(
+        string source, long? irVersion, int offset, string what, bool startsLikeModel) =>
+        irVersion is null && !startsLikeModel
             ? NotOnnx(source, $"{what} at byte {offset} is cut off or malformed")
             : new ModelFormatException($"'{source}' is truncated: it ends inside {what} that starts at byte {offset}.");
 
