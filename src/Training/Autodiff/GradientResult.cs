@@ -3,8 +3,8 @@ using MtlOnnx.Onnx;
 namespace MtlOnnx.Training.Autodiff;
 
 /// <summary>
-/// The outcome of <see cref="Autodiff.Differentiate"/>: one model that computes the forward pass once and the
-/// requested gradients, with the names under which each gradient is an output.
+/// The outcome of <see cref="Autodiff.Differentiate(ModelProto, GradientRequest)"/>: one model that computes the
+/// forward pass once and the requested gradients, with the names under which each gradient is an output.
 /// </summary>
 public sealed class GradientResult
 {

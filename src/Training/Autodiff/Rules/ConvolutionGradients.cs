@@ -94,7 +94,8 @@ internal static class ConvolutionGradients
 
         var channels = outShape[1].Value!.Value;
         var images = c.Emit("Reshape", [input, c.Int64s([1, batch, .. g.Input.Select(i => i!.Value)])]);
-        var kernels = c.Emit("Reshape", [outGrad, c.Int64s([batch * channels, 1, .. outShape.Skip(2).Select(d => d.Value!.Value)])]);
+        long[] kernelShape = [batch * channels, 1, .. outShape.Skip(2).Select(d => d.Value!.Value)];
+        var kernels = c.Emit("Reshape", [outGrad, c.Int64s(kernelShape)]);
         var correlation = c.Emit(
             "Conv",
             [images, kernels],

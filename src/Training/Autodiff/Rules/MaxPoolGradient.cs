@@ -108,7 +108,8 @@ internal sealed class MaxPoolGradient : IGradientRule
         var size = c.StaticShapeOf(x) is { } s
             ? c.Int64s(s.Aggregate(1L, (p, d) => p * d))
             : c.Shared("size", () => c.EmitForward("Reshape", [c.EmitForward("Size", [x]), c.Int64s(1)]));
-        var zeros = c.Emit("ConstantOfShape", [size], Attr.Tensor("value", TensorProtos.FromFloats(string.Empty, [1], [0f])));
+        var zero = TensorProtos.FromFloats(string.Empty, [1], [0f]);
+        var zeros = c.Emit("ConstantOfShape", [size], Attr.Tensor("value", zero));
         AttributeProto[] attributes = overlapping
             ? [Attr.Int("axis", 0), Attr.String("reduction", "add")]
             : [Attr.Int("axis", 0)];
