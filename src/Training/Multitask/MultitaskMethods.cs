@@ -88,6 +88,20 @@ public static class MultitaskMethods
         return new AggregationMethod(aggregator, source ?? defaultSource);
     }
 
+    /// <summary>Creates a method from options given as strings, as a job file's method section holds them.</summary>
+    /// <param name="name">The registry name; case is ignored.</param>
+    /// <param name="taskCount">The number of tasks.</param>
+    /// <param name="options">The options by name, each value as written in the job file.</param>
+    /// <returns>A new method.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="taskCount"/> is less than 1.</exception>
+    /// <exception cref="MultitaskConfigurationException">The name or an option is unknown or invalid.</exception>
+    public static IMultitaskMethod Create(string name, int taskCount, IReadOnlyDictionary<string, string> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Create(name, taskCount, options.ToDictionary(p => p.Key, p => (object?)p.Value));
+    }
+
     private static LossWeightingMethod Weighting(ILossWeighting weighting, string key, IReadOnlyDictionary<string, object?>? options)
     {
         MethodOptionBinder.Apply(key, new object(), options);

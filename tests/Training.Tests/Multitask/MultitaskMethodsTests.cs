@@ -85,4 +85,16 @@ public sealed class MultitaskMethodsTests
         Assert.Throws<InvalidOperationException>(
             () => method.Aggregate(new GradientMatrix([[1f], [2f]]), [1f, 1f], new float[1], null));
     }
+
+    [Fact]
+    public void Create_StringOptionsFromAJobFile_AreParsed()
+    {
+        var options = new Dictionary<string, string> { ["c"] = "0.8", ["rescale"] = "0" };
+
+        IMultitaskMethod method = MultitaskMethods.Create("cagrad", 2, options);
+
+        Assert.Equal("cagrad", method.Name);
+        Assert.Throws<MultitaskConfigurationException>(
+            () => MultitaskMethods.Create("cagrad", 2, new Dictionary<string, string> { ["c"] = "wide" }));
+    }
 }
