@@ -176,14 +176,21 @@ public sealed class GraphBuilder
     /// <param name="hint">A name hint.</param>
     /// <returns>The constant as a value.</returns>
     public GraphValue Scalar(float value, string hint = "const") =>
-        AddInitializer(TensorProtos.FromFloats(UniqueName(hint), [], [value]));
+        AddReservedInitializer(TensorProtos.FromFloats(UniqueName(hint), [], [value]));
 
     /// <summary>Adds a one-dimensional int64 constant under a fresh name, as shapes and axes need.</summary>
     /// <param name="values">The values.</param>
     /// <param name="hint">A name hint.</param>
     /// <returns>The constant as a value.</returns>
     public GraphValue Int64s(ReadOnlySpan<long> values, string hint = "const") =>
-        AddInitializer(TensorProtos.FromInt64s(UniqueName(hint), [values.Length], values));
+        AddReservedInitializer(TensorProtos.FromInt64s(UniqueName(hint), [values.Length], values));
+
+    // For constants whose name UniqueName has already reserved.
+    private GraphValue AddReservedInitializer(TensorProto tensor)
+    {
+        Graph.Initializer.Add(tensor);
+        return new GraphValue(tensor.Name);
+    }
 
     /// <summary>Adds a node with one output.</summary>
     /// <param name="opType">The operator, for example <c>MatMul</c>.</param>

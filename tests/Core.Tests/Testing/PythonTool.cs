@@ -1,0 +1,71 @@
+using System.Diagnostics;
+
+namespace MtlOnnx.Core.Tests.Testing;
+
+/// <summary>
+/// Runs Debian's Python (<c>/usr/bin/python3</c>, which has onnx and torch) from tests. A missing interpreter or
+/// module fails the test with the reason; it never passes silently. Copy this file (and
+/// <see cref="OnnxChecker"/>) into another test project to use it there.
+/// </summary>
+internal static class PythonTool
+{
+    /// <summary>The interpreter the tests use; the first python3 on PATH may lack onnx and torch.</summary>
+    public const string Interpreter = "/usr/bin/python3";
+
+    /// <summary>Runs a Python script given as text, with arguments, and returns its standard output.</summary>
+    /// <param name="script">The script's source.</param>
+    /// <param name="arguments">The arguments, available as <c>sys.argv[1:]</c>.</param>
+    /// <param name="timeoutSeconds">How long the script may take.</param>
+    /// <returns>The standard output.</returns>
+    public static string RunScript(string script, IEnumerable<string> arguments, int timeoutSeconds = 120) =>
+        Run(["-c", script, .. arguments], timeoutSeconds);
+
+    /// <summary>Runs <c>python3</c> with arguments and returns its standard output; fails the test on error.</summary>
+    /// <param name="arguments">The arguments.</param>
+    /// <param name="timeoutSeconds">How long the run may take.</param>
+    /// <returns>The standard output.</returns>
+    public static string Run(IEnumerable<string> arguments, int timeoutSeconds = 120)
+    {
+        if (!File.Exists(Interpreter))
+        {
+            Assert.Fail(
+                $"{Interpreter} does not exist; install Debian's python3 with python3-onnx and python3-torch " +
+                "(.ci/run does) to run this test.");
+        }
+
+        var start = new ProcessStartInfo(Interpreter)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Keep torch from spreading over every core of a shared CI machine.
+        start.Environment["OMP_NUM_THREADS"] = "1";
+        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeoutSeconds * 1000))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"python3 did not finish within {timeoutSeconds} s.");
+        }
+
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            var error = stderr.Result.Trim();
+            var hint = error.Contains("ModuleNotFoundError", StringComparison.Ordinal)
+                ? " Install the Debian packages python3-onnx and python3-torch (.ci/run does)."
+                : string.Empty;
+            Assert.Fail($"python3 exited with code {process.ExitCode}.{hint}\n{error}");
+        }
+
+        return stdout.Result;
+    }
+}
