@@ -68,6 +68,11 @@ public static class JobFile
                 string.Empty,
                 $"the YAML is malformed: {ex.Message.TrimEnd('.')}.");
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner reports some unterminated flow collections this way, without a position.
+            throw new JobFileException(sourceName, 0, string.Empty, $"the YAML is malformed (an unclosed bracket or quote?): {ex.Message}");
+        }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
