@@ -73,7 +73,7 @@ internal static class GradientChecker
     public static ModelProto WithDotLoss(ModelProto forward, string outputName, TestTensor r)
     {
         var b = GraphBuilder.FromModel(forward);
-        var weights = b.AddInitializer(b.UniqueName("dot_weights"), r.Shape, r.FloatData);
+        var weights = b.AddInitializer("dot_weights", r.Shape, r.FloatData);
         var product = b.Node("Mul", [new GraphValue(outputName), weights]);
         b.NewNode("ReduceSum", [product.Name], ["loss"], attributes: Attr.Int("keepdims", 0));
         b.AddOutput(new GraphValue("loss"), ElementType.Float, []);
