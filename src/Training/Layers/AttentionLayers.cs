@@ -45,17 +45,17 @@ public static class AttentionLayers
         var v = Project(layer, "v_proj", x, d);
 
         // [N, S, D] -> [N, H, S, dh]; keys go straight to [N, H, dh, S] for the score product.
-        var qh = g.Transpose(g.Reshape(q, 0, s, heads, dh), 0, 2, 1, 3);
-        var kh = g.Transpose(g.Reshape(k, 0, s, heads, dh), 0, 2, 3, 1);
-        var vh = g.Transpose(g.Reshape(v, 0, s, heads, dh), 0, 2, 1, 3);
-        var scores = g.Mul(g.MatMul(qh, kh), g.Scalar((float)(1.0 / Math.Sqrt(dh)), "attn_scale"));
+        var qh = g.Transpose(GraphOps.Reshape(g, q, 0, s, heads, dh), 0, 2, 1, 3);
+        var kh = g.Transpose(GraphOps.Reshape(g, k, 0, s, heads, dh), 0, 2, 3, 1);
+        var vh = g.Transpose(GraphOps.Reshape(g, v, 0, s, heads, dh), 0, 2, 1, 3);
+        var scores = g.Mul(g.MatMul(qh, kh), GraphOps.Scalar(g, (float)(1.0 / Math.Sqrt(dh)), "attn_scale"));
         if (!keyBias.IsNone)
         {
             scores = g.Add(scores, keyBias);
         }
 
         var weights = GraphOps.Softmax(g, scores, -1);
-        var context = g.Reshape(g.Transpose(g.MatMul(weights, vh), 0, 2, 1, 3), 0, s, d);
+        var context = GraphOps.Reshape(g, g.Transpose(g.MatMul(weights, vh), 0, 2, 1, 3), 0, s, d);
         return layer.Linear("out_proj", Activation.Of(context, s, d), d);
     }
 
@@ -99,7 +99,7 @@ public static class AttentionLayers
         var weight = projection.Parameter("weight", [d, d], Init.XavierUniform, ParameterRole.Weight, d, 3 * d);
         var bias = projection.Parameter("bias", [d], Init.Zeros, ParameterRole.Bias);
         var g = layer.Graph;
-        var flat = g.Reshape(x.Value, -1, d);
-        return g.Reshape(g.Linear(flat, weight, bias), -1, x.Shape[0], d);
+        var flat = GraphOps.Reshape(g, x.Value, -1, d);
+        return GraphOps.Reshape(g, g.Linear(flat, weight, bias), -1, x.Shape[0], d);
     }
 }

@@ -1,4 +1,5 @@
 using MtlOnnx.Onnx;
+using MtlOnnx.Training.Layers.Internal;
 
 namespace MtlOnnx.Training.Layers;
 
@@ -39,7 +40,7 @@ public static class DenseLayers
         var weight = layer.Parameter("weight", [outFeatures, inFeatures], init, ParameterRole.Weight, inFeatures, outFeatures);
         var b = bias
             ? layer.Parameter("bias", [outFeatures], Init.FanInUniform, ParameterRole.Bias, inFeatures)
-            : scope.Graph.AddInitializer(scope.Graph.UniqueName(layer.NameOf("zero_bias")), [outFeatures], new float[outFeatures]);
+            : scope.Graph.AddInitializer(GraphOps.FreshName(scope.Graph, layer.NameOf("zero_bias")), [outFeatures], new float[outFeatures]);
         var g = scope.Graph;
         if (x.Rank == 1)
         {
@@ -47,9 +48,9 @@ public static class DenseLayers
         }
 
         var sequence = x.Shape[0];
-        var flat = g.Reshape(x.Value, -1, inFeatures);
+        var flat = GraphOps.Reshape(g, x.Value, -1, inFeatures);
         var y = g.Linear(flat, weight, b);
-        return Activation.Of(g.Reshape(y, -1, sequence, outFeatures), sequence, outFeatures);
+        return Activation.Of(GraphOps.Reshape(g, y, -1, sequence, outFeatures), sequence, outFeatures);
     }
 
     /// <summary>Adds <c>Relu</c>.</summary>
@@ -78,10 +79,10 @@ public static class DenseLayers
             return x.With(g.Node("Gelu", [x.Value]));
         }
 
-        var scaled = g.Mul(x.Value, g.Scalar((float)(1.0 / Math.Sqrt(2.0)), "gelu_inv_sqrt2"));
+        var scaled = g.Mul(x.Value, GraphOps.Scalar(g, (float)(1.0 / Math.Sqrt(2.0)), "gelu_inv_sqrt2"));
         var erf = g.Node("Erf", [scaled]);
-        var onePlus = g.Add(erf, g.Scalar(1f, "gelu_one"));
-        var half = g.Mul(x.Value, g.Scalar(0.5f, "gelu_half"));
+        var onePlus = g.Add(erf, GraphOps.Scalar(g, 1f, "gelu_one"));
+        var half = g.Mul(x.Value, GraphOps.Scalar(g, 0.5f, "gelu_half"));
         return x.With(g.Mul(half, onePlus));
     }
 

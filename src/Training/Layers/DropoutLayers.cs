@@ -30,7 +30,7 @@ public static class DropoutLayers
         }
 
         var g = scope.Graph;
-        var ratio = g.Scalar((float)probability, "dropout_ratio");
+        var ratio = GraphOps.Scalar(g, (float)probability, "dropout_ratio");
         var training = GraphOps.BoolScalar(g, true, "dropout_training_mode");
         var outputs = g.Node(
             "Dropout",

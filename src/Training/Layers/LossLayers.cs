@@ -41,8 +41,8 @@ public static class LossLayers
         if (smoothing > 0)
         {
             target = g.Add(
-                g.Mul(oneHot, g.Scalar((float)(1 - smoothing), "smooth_keep")),
-                g.Scalar((float)(smoothing / classes), "smooth_spread"));
+                g.Mul(oneHot, GraphOps.Scalar(g, (float)(1 - smoothing), "smooth_keep")),
+                GraphOps.Scalar(g, (float)(smoothing / classes), "smooth_spread"));
         }
 
         var perSample = g.Node("Neg", [GraphOps.ReduceSum(g, g.Mul(target, logProbabilities), [1], keepDims: false)]);
@@ -50,7 +50,7 @@ public static class LossLayers
         if (classWeights.Count > 0)
         {
             var table = g.AddInitializer(
-                g.UniqueName("class_weights"),
+                GraphOps.FreshName(g, "class_weights"),
                 [1, classes],
                 classWeights.Select(w => (float)w).ToArray());
             weight = g.Mul(mask, GraphOps.ReduceSum(g, g.Mul(oneHot, table), [1], keepDims: false));
@@ -110,9 +110,9 @@ public static class LossLayers
             case "huber":
                 // 0.5·min(|e|, δ)² + δ·(|e| − min(|e|, δ)): quadratic inside δ, linear outside, without Where.
                 var absolute = g.Node("Abs", [error]);
-                var delta = g.Scalar((float)huberDelta, "huber_delta");
+                var delta = GraphOps.Scalar(g, (float)huberDelta, "huber_delta");
                 var clipped = g.Node("Min", [absolute, delta]);
-                var quadratic = g.Mul(g.Mul(clipped, clipped), g.Scalar(0.5f, "huber_half"));
+                var quadratic = g.Mul(g.Mul(clipped, clipped), GraphOps.Scalar(g, 0.5f, "huber_half"));
                 elementwise = g.Add(quadratic, g.Mul(delta, g.Sub(absolute, clipped)));
                 break;
             default:
@@ -133,7 +133,7 @@ public static class LossLayers
         ArgumentNullException.ThrowIfNull(g);
         var total = GraphOps.ReduceSum(g, g.Mul(perSample, weights), [0], keepDims: false);
         var count = GraphOps.ReduceSum(g, weights, [0], keepDims: false);
-        var safe = g.Node("Max", [count, g.Scalar(Tiny, "loss_tiny")]);
+        var safe = g.Node("Max", [count, GraphOps.Scalar(g, Tiny, "loss_tiny")]);
         return g.Div(total, safe);
     }
 
@@ -151,7 +151,7 @@ public static class LossLayers
             range[i] = i;
         }
 
-        var classIds = g.AddInitializer(g.UniqueName("class_ids"), [1, classes], range);
+        var classIds = g.AddInitializer(GraphOps.FreshName(g, "class_ids"), [1, classes], range);
         var equal = g.Node("Equal", [GraphOps.Unsqueeze(g, labels, 1), classIds]);
         return GraphOps.Cast(g, equal, ElementType.Float);
     }

@@ -1,4 +1,5 @@
 using MtlOnnx.Onnx;
+using MtlOnnx.Training.Layers.Internal;
 
 namespace MtlOnnx.Training.Layers;
 
@@ -26,14 +27,14 @@ public static class NormalizationLayers
         var mean = layer.Parameter("running_mean", [channels], Init.Zeros, ParameterRole.Buffer);
         var variance = layer.Parameter("running_var", [channels], Init.Ones, ParameterRole.Buffer);
         var g = scope.Graph;
-        var y = g.UniqueName(layer.NameOf("out"));
-        var newMean = g.UniqueName(layer.NameOf("running_mean_out"));
-        var newVariance = g.UniqueName(layer.NameOf("running_var_out"));
+        var y = GraphOps.FreshName(g, layer.NameOf("out"));
+        var newMean = GraphOps.FreshName(g, layer.NameOf("running_mean_out"));
+        var newVariance = GraphOps.FreshName(g, layer.NameOf("running_var_out"));
         g.NewNode(
             "BatchNormalization",
             [x.Value.Name, weight.Name, bias.Name, mean.Name, variance.Name],
             [y, newMean, newVariance],
-            g.UniqueName(layer.NameOf("BatchNormalization")),
+            GraphOps.FreshName(g, layer.NameOf("BatchNormalization")),
             string.Empty,
             Attr.Float("epsilon", epsilon),
             Attr.Float("momentum", 0.9f),

@@ -162,6 +162,31 @@ public sealed class TextPreprocessorTests : IDisposable
         Assert.Equal(start, full);
     }
 
+    [Theory]
+    [InlineData("the cat", new long[] { 1, 11, 14, 0 }, new long[] { 1, 1, 1, 0 })]
+    [InlineData("cat the", new long[] { 1, 14, 11, 0 }, new long[] { 1, 1, 1, 0 })]
+    [InlineData("the cat the cat", new long[] { 1, 11, 14, 11 }, new long[] { 1, 1, 1, 1 })]
+    public void Encode_SentencePieceBpe_MergesByScore(string text, long[] expectedIds, long[] expectedMask)
+    {
+        var path = Path.Combine(_directory, "tiny.model");
+        File.WriteAllBytes(path, TinySentencePieceModel());
+        var spec = new TextSpec
+        {
+            Tokenizer = TokenizerKind.SentencePiece,
+            Files = [TokenizerFile.FromFile(path)],
+            MaxLength = 4,
+            PadToken = null,
+            UnknownToken = null,
+        };
+        var ids = new long[4];
+        var mask = new long[4];
+
+        TextPreprocessor.Create(spec, _directory).Encode(text, ids, mask);
+
+        Assert.Equal(expectedIds, ids);
+        Assert.Equal(expectedMask, mask);
+    }
+
     [Fact]
     public void Create_VocabularyChanged_IsRefusedByHash()
     {
@@ -194,6 +219,74 @@ public sealed class TextPreprocessorTests : IDisposable
 
         Assert.Throws<ArgumentException>(() => preprocessor.Encode("the", new long[7], []));
         Assert.Throws<ArgumentException>(() => preprocessor.Encode("the", new long[8], new long[3]));
+    }
+
+    /// <summary>
+    /// Writes a SentencePiece BPE model by hand, field by field as sentencepiece_model.proto numbers them: pieces
+    /// (1) with piece (1), score (2) and type (3); trainer_spec (2) with model_type (3) = BPE and the special ids;
+    /// normalizer_spec (3) that adds the dummy prefix and escapes spaces as U+2581.
+    /// </summary>
+    private static byte[] TinySentencePieceModel()
+    {
+        // Higher scores merge first: "▁the" comes from ▁t + he and "▁cat" from ▁c + at, as worked out in the tests.
+        (string Piece, float Score, int Type)[] pieces =
+        [
+            ("<unk>", 0, 2), ("<s>", 0, 3), ("</s>", 0, 3),
+            ("\u2581", -10, 1), ("t", -10, 1), ("h", -10, 1), ("e", -10, 1), ("c", -10, 1), ("a", -10, 1),
+            ("\u2581t", -1, 1), ("he", -2, 1), ("\u2581the", -3, 1), ("at", -4, 1), ("\u2581c", -5, 1),
+            ("\u2581cat", -6, 1),
+        ];
+
+        using var stream = new MemoryStream();
+        var output = new Google.Protobuf.CodedOutputStream(stream);
+        foreach (var (piece, score, type) in pieces)
+        {
+            output.WriteTag(1, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+            output.WriteBytes(Message(o =>
+            {
+                o.WriteTag(1, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+                o.WriteString(piece);
+                o.WriteTag(2, Google.Protobuf.WireFormat.WireType.Fixed32);
+                o.WriteFloat(score);
+                o.WriteTag(3, Google.Protobuf.WireFormat.WireType.Varint);
+                o.WriteEnum(type);
+            }));
+        }
+
+        output.WriteTag(2, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+        output.WriteBytes(Message(o =>
+        {
+            (int Field, int Value)[] fields = [(3, 2), (4, pieces.Length), (40, 0), (41, 1), (42, 2), (43, -1)];
+            foreach (var (field, value) in fields)
+            {
+                o.WriteTag(field, Google.Protobuf.WireFormat.WireType.Varint);
+                o.WriteInt32(value);
+            }
+        }));
+
+        output.WriteTag(3, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+        output.WriteBytes(Message(o =>
+        {
+            o.WriteTag(1, Google.Protobuf.WireFormat.WireType.LengthDelimited);
+            o.WriteString("identity");
+            foreach (var field in new[] { 3, 4, 5 })
+            {
+                o.WriteTag(field, Google.Protobuf.WireFormat.WireType.Varint);
+                o.WriteBool(true);
+            }
+        }));
+
+        output.Flush();
+        return stream.ToArray();
+    }
+
+    private static Google.Protobuf.ByteString Message(Action<Google.Protobuf.CodedOutputStream> write)
+    {
+        using var stream = new MemoryStream();
+        var output = new Google.Protobuf.CodedOutputStream(stream);
+        write(output);
+        output.Flush();
+        return Google.Protobuf.ByteString.CopyFrom(stream.ToArray());
     }
 
     private TextSpec WordPiece(int maxLength) => new()

@@ -45,13 +45,37 @@ internal static class Ort
         }
     }
 
-    /// <summary>Runs a model and returns the shapes of every requested output, whatever its element type.</summary>
-    public static Dictionary<string, long[]> Shapes(
+    /// <summary>Runs a model and returns the element type and shape of every requested output.</summary>
+    public static Dictionary<string, (ElementType Type, long[] Shape)> Shapes(
         byte[] model,
         IReadOnlyDictionary<string, Tensor> inputs,
         IReadOnlyList<string> outputNames)
     {
-        return Run(model, inputs, outputNames).ToDictionary(p => p.Key, p => p.Value.Shape, StringComparer.Ordinal);
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        using var session = new InferenceSession(model, options);
+        var values = inputs.Select(p => OrtValue.CreateTensorValueFromMemory(p.Value.Data, p.Value.Shape)).ToList();
+        try
+        {
+            using var runOptions = new RunOptions();
+            using var outputs = session.Run(runOptions, inputs.Keys.ToList(), values, outputNames.ToList());
+            var result = new Dictionary<string, (ElementType, long[])>(StringComparer.Ordinal);
+            for (var i = 0; i < outputNames.Count; i++)
+            {
+                var info = outputs[i].GetTensorTypeAndShape();
+
+                // ORT numbers its element types as the ONNX specification does.
+                result[outputNames[i]] = ((ElementType)(int)info.ElementDataType, info.Shape);
+            }
+
+            return result;
+        }
+        finally
+        {
+            foreach (var value in values)
+            {
+                value.Dispose();
+            }
+        }
     }
 
     /// <summary>Creates a tensor of uniform random values in [-1, 1) from a fixed seed.</summary>

@@ -73,43 +73,39 @@ internal static class DimMath
         return result;
     }
 
-    /// <summary>Multiplies two dimensions.</summary>
+    /// <summary>Multiplies two dimensions; symbols multiply into products such as <c>4*batch</c>.</summary>
     /// <param name="a">The first factor.</param>
     /// <param name="b">The second factor.</param>
     /// <returns>The product, or unknown.</returns>
     public static Dim Mul(Dim a, Dim b)
     {
-        if (a.Value is { } x && b.Value is { } y)
+        if (a.Value == 0 || b.Value == 0)
         {
-            return Dim.Fixed(x * y);
+            return Dim.Fixed(0);
         }
 
-        if (a.Value == 1)
-        {
-            return b;
-        }
-
-        return b.Value == 1 ? a : Dim.Unknown;
+        return Monomial.TryFrom(a, out var x) && Monomial.TryFrom(b, out var y)
+            ? Monomial.Multiply(x, y).ToDim()
+            : Dim.Unknown;
     }
 
-    /// <summary>Adds two dimensions.</summary>
+    /// <summary>Adds two dimensions; symbolic terms add only when they are multiples of the same symbols.</summary>
     /// <param name="a">The first term.</param>
     /// <param name="b">The second term.</param>
     /// <returns>The sum, or unknown.</returns>
-    public static Dim Add(Dim a, Dim b)
-    {
-        if (a.Value is { } x && b.Value is { } y)
-        {
-            return Dim.Fixed(x + y);
-        }
+    public static Dim Add(Dim a, Dim b) =>
+        Monomial.TryFrom(a, out var x) && Monomial.TryFrom(b, out var y) && Monomial.TryAdd(x, y, out var sum)
+            ? sum.ToDim()
+            : Dim.Unknown;
 
-        if (a.Value == 0)
-        {
-            return b;
-        }
-
-        return b.Value == 0 ? a : Dim.Unknown;
-    }
+    /// <summary>Divides two dimensions when the division is exact.</summary>
+    /// <param name="a">The dividend.</param>
+    /// <param name="b">The divisor.</param>
+    /// <returns>The quotient, or unknown.</returns>
+    public static Dim Divide(Dim a, Dim b) =>
+        Monomial.TryFrom(a, out var x) && Monomial.TryFrom(b, out var y) && Monomial.TryDivide(x, y, out var q)
+            ? q.ToDim()
+            : Dim.Unknown;
 
     /// <summary>Adds a constant to a dimension.</summary>
     /// <param name="a">The dimension.</param>
@@ -134,10 +130,6 @@ internal static class DimMath
         foreach (var dim in dims)
         {
             result = Mul(result, dim);
-            if (!result.IsFixed && result.Param is null)
-            {
-                return Dim.Unknown;
-            }
         }
 
         return result;

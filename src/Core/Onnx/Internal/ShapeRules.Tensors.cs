@@ -45,52 +45,12 @@ internal static partial class ShapeRules
         context.SetOutput(0, type, output, context.Values(0));
     }
 
-    // The size of reshape's -1 dimension: the input's element count divided by the other output dimensions, which
-    // is exact when the symbols on both sides cancel but for at most one left over.
+    // The size of reshape's -1 dimension: the input's element count divided by the other output dimensions,
+    // exact over products of constants and symbols.
     private static Dim Remaining(Dim[] input, Dim[] output, int skip)
     {
-        if (input.Any(d => !d.IsFixed && d.Param is null))
-        {
-            return Dim.Unknown;
-        }
-
-        var symbols = input.Where(d => d.Param is not null).Select(d => d.Param!).ToList();
-        long inputProduct = input.Where(d => d.IsFixed).Aggregate(1L, (p, d) => p * d.Value!.Value);
-        long outputProduct = 1;
-        for (var i = 0; i < output.Length; i++)
-        {
-            if (i == skip)
-            {
-                continue;
-            }
-
-            var d = output[i];
-            if (d.Value is { } v)
-            {
-                outputProduct *= v;
-            }
-            else if (d.Param is { } p && symbols.Remove(p))
-            {
-                continue;
-            }
-            else
-            {
-                return Dim.Unknown;
-            }
-        }
-
-        if (outputProduct == 0 || inputProduct % outputProduct != 0)
-        {
-            return Dim.Unknown;
-        }
-
-        var ratio = inputProduct / outputProduct;
-        return symbols.Count switch
-        {
-            0 => Dim.Fixed(ratio),
-            1 when ratio == 1 => Dim.Symbol(symbols[0]),
-            _ => Dim.Unknown,
-        };
+        var others = output.Where((_, i) => i != skip).ToArray();
+        return DimMath.Divide(DimMath.Product(input), DimMath.Product(others));
     }
 
     private static void Flatten(NodeContext context)
@@ -591,7 +551,8 @@ internal static partial class ShapeRules
         }
         else if (context.Attribute("value_floats") is { } fs)
         {
-            context.SetOutput(0, ElementType.Float, [Dim.Fixed(fs.Floats.Count)], floats: fs.Floats.Select(v => (double)v).ToArray());
+            var values = fs.Floats.Select(v => (double)v).ToArray();
+            context.SetOutput(0, ElementType.Float, [Dim.Fixed(values.Length)], floats: values);
         }
         else if (context.Attribute("value_int") is { } i)
         {

@@ -26,25 +26,43 @@ internal readonly record struct SymInt(long? Value, string? Symbol)
 
     /// <summary>Converts the element to a dimension; negative numbers become unknown.</summary>
     /// <returns>The dimension.</returns>
-    public Dim ToDim() => Value is { } v ? (v >= 0 ? Dim.Fixed(v) : Dim.Unknown) : Symbol is { } s ? Dim.Symbol(s) : Dim.Unknown;
+    public Dim ToDim() => Value is { } v
+        ? (v >= 0 ? Dim.Fixed(v) : Dim.Unknown)
+        : Symbol is { } s ? Dim.Symbol(s) : Dim.Unknown;
 
     /// <summary>Applies integer arithmetic as ONNX's Add, Sub, Mul and Div do, keeping symbols where exact.</summary>
     /// <param name="op">The operator.</param>
     /// <param name="x">The left operand.</param>
     /// <param name="y">The right operand.</param>
     /// <returns>The result, or unknown.</returns>
-    public static SymInt Apply(string op, SymInt x, SymInt y) => op switch
+    public static SymInt Apply(string op, SymInt x, SymInt y)
     {
-        "Add" when x.Value is { } p && y.Value is { } q => Of(p + q),
-        "Add" when y.Value == 0 => x,
-        "Add" when x.Value == 0 => y,
-        "Sub" when x.Value is { } p && y.Value is { } q => Of(p - q),
-        "Sub" when y.Value == 0 => x,
-        "Mul" when x.Value is { } p && y.Value is { } q => Of(p * q),
-        "Mul" when y.Value == 1 => x,
-        "Mul" when x.Value == 1 => y,
-        "Div" when x.Value is { } p && y.Value is { } q && q != 0 => Of(p / q),
-        "Div" when y.Value == 1 => x,
-        _ => Unknown,
-    };
+        if (x.Value is { } p && y.Value is { } q)
+        {
+            return op switch
+            {
+                "Add" => Of(p + q),
+                "Sub" => Of(p - q),
+                "Mul" => Of(p * q),
+
+                // ONNX integer division truncates toward zero, as C# does.
+                "Div" when q != 0 => Of(p / q),
+                _ => Unknown,
+            };
+        }
+
+        if (!Monomial.TryFrom(x, out var a) || !Monomial.TryFrom(y, out var b))
+        {
+            return Unknown;
+        }
+
+        return op switch
+        {
+            "Mul" => Monomial.Multiply(a, b).ToSymInt(),
+            "Div" when Monomial.TryDivide(a, b, out var quotient) => quotient.ToSymInt(),
+            "Add" when Monomial.TryAdd(a, b, out var sum) => sum.ToSymInt(),
+            "Sub" when y.Value == 0 => x,
+            _ => Unknown,
+        };
+    }
 }

@@ -158,6 +158,15 @@ internal sealed class GradientEngine
             _shapes.Declare(info);
         }
 
+        // Core's whole-graph inference knows some exporter patterns; its results back up the per-node inference.
+        var core = MtlOnnx.Onnx.ShapeInference.Infer(_graph, _builder.Opset);
+        foreach (var name in core.Names)
+        {
+            core.TryGetShape(name, out var shape);
+            core.TryGetElementType(name, out var type);
+            _shapes.Declare(name, type, shape?.ToArray());
+        }
+
         foreach (var initializer in _graph.Initializer)
         {
             if (inputs.Contains(initializer.Name))

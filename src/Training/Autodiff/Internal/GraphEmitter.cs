@@ -172,8 +172,9 @@ internal sealed class GraphEmitter
             return existing;
         }
 
+        // UniqueName reserves the name, so the initializer goes straight into the graph.
         tensor.Name = Builder.UniqueName(hint);
-        Builder.AddInitializer(tensor);
+        Builder.Graph.Initializer.Add(tensor);
         Shapes.AddConstant(tensor.Name, tensor);
         _constants[key] = tensor.Name;
         return tensor.Name;

@@ -40,6 +40,22 @@ internal sealed class ShapeInference
         }
     }
 
+    /// <summary>Records facts found elsewhere (Core's whole-graph inference) as a fallback for inference.</summary>
+    public void Declare(string name, ElementType type, Dim[]? shape)
+    {
+        if (_declared.TryGetValue(name, out var existing) && existing.Shape is not null && existing.Type != ElementType.Undefined)
+        {
+            return;
+        }
+
+        var facts = new TensorFacts(type, shape);
+        _declared[name] = Merge(existing, facts) ?? facts;
+        if (!_facts.ContainsKey(name))
+        {
+            _facts[name] = _declared[name];
+        }
+    }
+
     public void AddConstant(string name, TensorProto tensor)
     {
         var shape = tensor.Dims.Select(Dim.Fixed).ToArray();
