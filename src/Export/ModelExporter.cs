@@ -15,6 +15,12 @@ public static class ModelExporter
     /// <summary>The file name of the model in a version folder.</summary>
     public const string ModelFileName = "model.onnx";
 
+    /// <summary>The file name of the explanation model in a version folder.</summary>
+    public const string ExplainFileName = "explain.onnx";
+
+    /// <summary>The suffix of each task's saliency output in the explanation model.</summary>
+    public const string SaliencySuffix = ExplanationBuilder.SaliencySuffix;
+
     /// <summary>The metadata key that records the precision.</summary>
     public const string PrecisionKey = "mtlonnx.precision";
 
@@ -85,6 +91,20 @@ public static class ModelExporter
         }
 
         var versionFiles = new SortedDictionary<string, byte[]>(StringComparer.Ordinal) { [ModelFileName] = bytes };
+        if (options.Explain)
+        {
+            var explanation = ExplanationBuilder.Build(float32, source.Tasks);
+            Stamp(explanation, null, ExportPrecision.Float32);
+            var explanationBytes = OnnxModelIO.ToBytes(explanation);
+            using (var runner = new ModelRunner(explanationBytes, "the explanation model"))
+            {
+                // One run proves that the runtime accepts every gradient node before anything is written.
+                runner.Run(sample, runner.OutputNames);
+            }
+
+            versionFiles[ExplainFileName] = explanationBytes;
+        }
+
         foreach (var (file, content) in source.Files)
         {
             versionFiles[file] = content;
