@@ -117,7 +117,8 @@ public static class ServingHost
         services.AddSingleton<ServingHealth>();
         services.AddSingleton(sp => sp.GetRequiredService<ServingHealth>().Service);
         services.AddSingleton<InferenceGate>();
-        services.AddSingleton<IModelExtrasLoader, PlainModelExtrasLoader>();
+        services.AddSingleton<IModelExtrasLoader>(sp => new CardExtrasLoader(
+            sp.GetRequiredService<InferenceGate>(), sp.GetRequiredService<IOptions<ServingOptions>>().Value.Limits));
         services.AddSingleton(sp => new ModelVersionLoader(
             sp.GetRequiredService<InferenceGate>(),
             sp.GetRequiredService<IOptions<ServingOptions>>().Value.Batching,

@@ -20,9 +20,11 @@ internal static class InferRequestDecoder
     /// <param name="request">The request.</param>
     /// <param name="model">The model version it is for.</param>
     /// <param name="limits">The server's limits.</param>
+    /// <param name="cancellationToken">Cancels preprocessing.</param>
     /// <returns>The inputs in the model's order, the batch size and the requested outputs.</returns>
     /// <exception cref="ServingException">The request does not fit the model.</exception>
-    public static DecodedRequest Decode(ModelInferRequest request, ModelVersion model, LimitsOptions limits)
+    public static DecodedRequest Decode(ModelInferRequest request, ModelVersion model, LimitsOptions limits,
+        CancellationToken cancellationToken)
     {
         var specs = model.Inputs;
         if (request.Inputs.Count == 0)
@@ -64,21 +66,25 @@ internal static class InferRequestDecoder
                     "input in one form, raw or typed.");
             }
 
-            var tensor = DecodeInput(input, specs[index], model, limits, raw ? request.RawInputContents[i] : null);
-            if (model.MaxBatchSize > 0)
+            var decoded = DecodeInput(input, specs[index], model, limits, raw ? request.RawInputContents[i] : null,
+                cancellationToken);
+            foreach (var tensor in decoded)
             {
-                var rows = tensor.Shape[0];
-                if (batch >= 0 && rows != batch)
+                if (model.MaxBatchSize > 0)
                 {
-                    throw ServingException.Invalid(
-                        $"Input '{input.Name}' has a batch of {rows}, but an earlier input has {batch}; every input " +
-                        "must have the same size along the batch dimension.");
+                    var rows = tensor.Shape[0];
+                    if (batch >= 0 && rows != batch)
+                    {
+                        throw ServingException.Invalid(
+                            $"Input '{input.Name}' has a batch of {rows}, but an earlier input has {batch}; every " +
+                            "input must have the same size along the batch dimension.");
+                    }
+
+                    batch = rows;
                 }
 
-                batch = rows;
+                tensors[IndexOf(specs, tensor.Name)] = tensor;
             }
-
-            tensors[index] = tensor;
         }
 
         for (var i = 0; i < specs.Count; i++)
@@ -98,8 +104,8 @@ internal static class InferRequestDecoder
         return new DecodedRequest(tensors!, model.MaxBatchSize > 0 ? batch : 1, RequestedOutputs(request, model));
     }
 
-    private static InferTensor DecodeInput(ModelInferRequest.Types.InferInputTensor input, TensorSpec spec,
-        ModelVersion model, LimitsOptions limits, ByteString? raw)
+    private static IReadOnlyList<InferTensor> DecodeInput(ModelInferRequest.Types.InferInputTensor input,
+        TensorSpec spec, ModelVersion model, LimitsOptions limits, ByteString? raw, CancellationToken cancellationToken)
     {
         if (!Datatypes.TryParse(input.Datatype, out var type))
         {
@@ -116,7 +122,7 @@ internal static class InferRequestDecoder
         if (type == TensorElementType.String && !spec.IsString)
         {
             var elements = DecodeBytes(input, raw, count, limits);
-            return model.Extras.PreprocessBytes(spec, elements) ?? throw ServingException.Invalid(
+            return model.Extras.PreprocessBytes(spec, elements, cancellationToken) ?? throw ServingException.Invalid(
                 $"Input '{input.Name}' is BYTES, but {model.Label} expects {spec.Datatype}; BYTES (encoded images or " +
                 "texts) can be sent only to a model with a model card that says how to preprocess them.");
         }
@@ -130,7 +136,7 @@ internal static class InferRequestDecoder
         CheckShape(input.Name, shape, spec, model);
         if (type == TensorElementType.String)
         {
-            return InferTensor.FromStrings(spec.Name, shape, DecodeBytes(input, raw, count, limits));
+            return [InferTensor.FromStrings(spec.Name, shape, DecodeBytes(input, raw, count, limits))];
         }
 
         var size = Datatypes.ElementSize(type);
@@ -144,10 +150,10 @@ internal static class InferRequestDecoder
                     $"{input.Datatype} needs {expected} bytes.");
             }
 
-            return InferTensor.Numeric(spec.Name, type, shape, raw.Memory);
+            return [InferTensor.Numeric(spec.Name, type, shape, raw.Memory)];
         }
 
-        return InferTensor.Numeric(spec.Name, type, shape, DecodeTyped(input, type, count));
+        return [InferTensor.Numeric(spec.Name, type, shape, DecodeTyped(input, type, count))];
     }
 
     private static long ElementCount(string name, long[] shape)

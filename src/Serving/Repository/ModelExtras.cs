@@ -21,10 +21,19 @@ internal class ModelExtras : IDisposable
     /// </summary>
     /// <param name="input">The model input.</param>
     /// <param name="elements">The BYTES elements, one per batch row.</param>
-    /// <returns>The input tensor, or <see langword="null"/> when the model has no preprocessing for it.</returns>
+    /// <param name="cancellationToken">Cancels waiting for a decode slot.</param>
+    /// <returns>
+    /// The model inputs computed from the elements (a text input may also fill its attention mask), or
+    /// <see langword="null"/> when the model has no preprocessing for the input.
+    /// </returns>
     /// <exception cref="ServingException">An element is not a valid image or text (<c>InvalidArgument</c>).</exception>
-    public virtual Inference.InferTensor? PreprocessBytes(Inference.TensorSpec input, ReadOnlyMemory<byte>[] elements) =>
-        null;
+    public virtual IReadOnlyList<Inference.InferTensor>? PreprocessBytes(Inference.TensorSpec input,
+        ReadOnlyMemory<byte>[] elements, CancellationToken cancellationToken) => null;
+
+    /// <summary>Returns whether preprocessing fills a model input that the client does not send.</summary>
+    /// <param name="input">The model input's name.</param>
+    /// <returns><see langword="true"/> for an attention mask that preprocessing computes.</returns>
+    public virtual bool IsDerivedInput(string input) => false;
 
     /// <inheritdoc />
     public void Dispose()

@@ -100,7 +100,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         using var deadline = new RequestDeadline(context, _options.Limits.DefaultTimeout);
         try
         {
-            var decoded = InferRequestDecoder.Decode(request, model, _options.Limits);
+            var decoded = InferRequestDecoder.Decode(request, model, _options.Limits, deadline.Token);
             var work = new InferenceWork(decoded.Inputs, decoded.Outputs, decoded.BatchSize, deadline.Token);
             var result = await model.Scheduler.RunAsync(work).ConfigureAwait(false);
             var response = InferResponseEncoder.Encode(request, model, decoded.Outputs, result);

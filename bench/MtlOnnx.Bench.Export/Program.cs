@@ -6,13 +6,13 @@ using MtlOnnx.Export;
 using MtlOnnx.Export.Tests;
 using MtlOnnx.Onnx;
 
-namespace MtlOnnx.Export.Bench;
+namespace MtlOnnx.Bench.Export;
 
 /// <summary>
 /// Measures single-sample and batch-64 latency of the same LeNet-like multi-task network as (1) the eval graph that
 /// training hands over, (2) MtlOnnx's export at float32, float16 and INT8, and (3) PyTorch's torch.onnx.export of the
 /// same architecture with the same weights, all in ONNX Runtime on the CPU, interleaved in one run.
-/// Usage: dotnet run -c Release --project bench/Export.Bench [-- --rounds N --image-size S]
+/// Usage: dotnet run -c Release --project bench/MtlOnnx.Bench.Export [-- --rounds N --image-size S]
 /// </summary>
 internal static class Program
 {

@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using MtlOnnx.Export.Tests;
 using MtlOnnx.Onnx;
 
-namespace MtlOnnx.Export.Bench;
+namespace MtlOnnx.Bench.Export;
 
 /// <summary>
 /// Holds one ONNX Runtime session per model with its inputs prepared, and times them in interleaved rounds so that
