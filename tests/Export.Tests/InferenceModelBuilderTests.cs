@@ -1,3 +1,4 @@
+using MtlOnnx.ModelCards;
 using MtlOnnx.Onnx;
 
 namespace MtlOnnx.Export.Tests;
@@ -155,7 +156,7 @@ public sealed class InferenceModelBuilderTests
     [Fact]
     public void Build_TaskReadingMissingTensor_ThrowsListingOutputs()
     {
-        var options = new InferenceModelOptions { Tasks = [new ExportTask("color", ExportTaskKind.Multiclass, "nope")] };
+        var options = new InferenceModelOptions { Tasks = [new ExportTask("color", TaskKind.Multiclass, "nope")] };
 
         var error = Assert.Throws<ExportException>(() => InferenceModelBuilder.Build(s_model.Eval, s_model.Parameters, options));
         Assert.Contains("'nope'", error.Message, StringComparison.Ordinal);
