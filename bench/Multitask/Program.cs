@@ -40,7 +40,8 @@ float[] losses = Enumerable.Range(0, tasks).Select(i => 0.5f + (0.01f * i)).ToAr
 var update = new float[parameters];
 var diagnostics = new MultitaskDiagnostics(tasks);
 
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"T = {tasks} tasks, P = {parameters:N0} parameters, {steps} steps after 2 warm-ups, " +
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"T = {tasks} tasks, P = {parameters:N0} parameters, {steps} steps after 2 warm-ups, " +
     $"{(threads > 0 ? threads : Environment.ProcessorCount)} threads, {Environment.ProcessorCount} logical cores."));
 Console.WriteLine();
 Console.WriteLine("| method | step median (ms) | step min (ms) | Gram (ms) | solver (ms) | update (ms) | solver share |");
@@ -81,7 +82,8 @@ foreach (string name in methods)
 static double Median(List<double> values)
 {
     var sorted = values.Order().ToArray();
-    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]);
+    int half = sorted.Length / 2;
+    return sorted.Length % 2 == 1 ? sorted[half] : 0.5 * (sorted[half - 1] + sorted[half]);
 }
 
 static double Gaussian(Random random) =>
