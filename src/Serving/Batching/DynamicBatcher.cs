@@ -1,0 +1,188 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace MtlOnnx.Serving.Batching;
+
+/// <summary>
+/// Gathers the requests of one model version into batches: up to the maximum batch size, waiting at most the
+/// maximum queue delay after the first request of a batch, with a bounded queue. Several workers (instances) form
+/// and run batches at once; requests whose shapes differ past the batch dimension run in separate batches.
+/// </summary>
+internal sealed class DynamicBatcher : IInferenceScheduler
+{
+    private readonly ModelExecutor _executor;
+    private readonly SchedulerSettings _settings;
+    private readonly ILogger _logger;
+    private readonly Channel<InferenceWork> _queue;
+    private readonly Task[] _workers;
+    private readonly long _delayTicks;
+    private int _pending;
+    private volatile bool _closed;
+
+    /// <summary>Initializes a batcher and starts its workers.</summary>
+    /// <param name="executor">Runs the batches.</param>
+    /// <param name="settings">The batch size, delay, queue size and instance count.</param>
+    /// <param name="logger">The logger.</param>
+    public DynamicBatcher(ModelExecutor executor, SchedulerSettings settings, ILogger logger)
+    {
+        _executor = executor;
+        _settings = settings;
+        _logger = logger;
+        _delayTicks = Clock.TicksFromMicroseconds(settings.MaxQueueDelayMicroseconds);
+        _queue = Channel.CreateBounded<InferenceWork>(new BoundedChannelOptions(settings.MaxQueueSize)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = settings.Instances == 1,
+        });
+        _workers = new Task[Math.Max(1, settings.Instances)];
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            _workers[i] = Task.Run(WorkAsync);
+        }
+    }
+
+    /// <inheritdoc />
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <inheritdoc />
+    public async Task<InferResult> RunAsync(InferenceWork work)
+    {
+        if (work.BatchSize > _settings.MaxBatchSize)
+        {
+            throw ServingException.Invalid(
+                $"The request has a batch of {work.BatchSize}, more than the {_settings.MaxBatchSize} that " +
+                $"{_executor.Label} accepts.");
+        }
+
+        if (_closed || !_queue.Writer.TryWrite(work))
+        {
+            throw _closed
+                ? new ServingException(Grpc.Core.StatusCode.Unavailable, $"{_executor.Label} is unloading.")
+                : new ServingException(Grpc.Core.StatusCode.ResourceExhausted,
+                    $"The queue of {_executor.Label} is full ({_settings.MaxQueueSize} requests); retry later.");
+        }
+
+        Interlocked.Increment(ref _pending);
+        try
+        {
+            using var registration = work.CancellationToken.Register(static state => ((InferenceWork)state!).Cancel(), work);
+            return await work.Completion.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        // Closing the writer lets the workers finish what is queued, then stop.
+        _closed = true;
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_workers).ConfigureAwait(false);
+    }
+
+    private async Task WorkAsync()
+    {
+        var reader = _queue.Reader;
+        InferenceWork? held = null;
+        var batch = new List<InferenceWork>(_settings.MaxBatchSize);
+        while (true)
+        {
+            InferenceWork first;
+            if (held is not null)
+            {
+                first = held;
+                held = null;
+            }
+            else if (!reader.TryRead(out first!))
+            {
+                if (!await reader.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (first.IsDone)
+            {
+                continue;
+            }
+
+            batch.Clear();
+            batch.Add(first);
+            var rows = first.BatchSize;
+            held = await FillAsync(reader, batch, rows).ConfigureAwait(false);
+            rows = 0;
+            foreach (var work in batch)
+            {
+                rows += work.BatchSize;
+            }
+
+            try
+            {
+                await _executor.ExecuteAsync(batch, rows, null, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception error)
+            {
+                // The executor completes every request itself; anything reaching here is our own fault.
+                BatcherLog.BatchFailed(_logger, _executor.Label, error);
+                foreach (var work in batch)
+                {
+                    work.Fail(new ServingException(Grpc.Core.StatusCode.Internal,
+                        $"The batch of {_executor.Label} failed unexpectedly.", error));
+                }
+            }
+        }
+    }
+
+    private async Task<InferenceWork?> FillAsync(ChannelReader<InferenceWork> reader, List<InferenceWork> batch,
+        long rows)
+    {
+        var first = batch[0];
+        var deadline = first.EnqueuedAt + _delayTicks;
+        while (rows < _settings.MaxBatchSize)
+        {
+            if (reader.TryRead(out var next))
+            {
+                if (next.IsDone)
+                {
+                    continue;
+                }
+
+                if (rows + next.BatchSize > _settings.MaxBatchSize || !TensorBatching.Compatible(first.Inputs, next.Inputs))
+                {
+                    return next;
+                }
+
+                batch.Add(next);
+                rows += next.BatchSize;
+                continue;
+            }
+
+            var remaining = deadline - Clock.Now;
+            if (remaining <= 0)
+            {
+                return null;
+            }
+
+            using var timeout = new CancellationTokenSource(
+                TimeSpan.FromMicroseconds(Clock.Nanoseconds(0, remaining) / 1000.0));
+            try
+            {
+                if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
+                {
+                    return null;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+}
