@@ -233,14 +233,7 @@ public sealed class GradientMatrix
             TensorPrimitives.ConvertChecked(_rows[i].Span.Slice(blockStart, n), scratch.AsSpan(i * BlockLength, n));
         }
 
-        for (int i = 0; i < t; i++)
-        {
-            ReadOnlySpan<double> a = scratch.AsSpan(i * BlockLength, n);
-            for (int j = 0; j <= i; j++)
-            {
-                partial[(i * t) + j] += TensorPrimitives.Dot<double>(a, scratch.AsSpan(j * BlockLength, n));
-            }
-        }
+        Internal.GramKernel.Accumulate(scratch, BlockLength, t, n, partial);
     }
 
     private void WeightedSumRange(float[] weights, Span<float> destination, int offset)

@@ -75,6 +75,14 @@ public sealed class GradientAggregation
         }
 
         long start = Stopwatch.GetTimestamp();
+        if (Aggregator is ConstantAggregator constant && diagnostics is null)
+        {
+            // Constant weights do not read the Gram matrix; skip its T(T+1)/2 dot products.
+            constant.ComputeWeights(_gram, losses, _weights);
+            gradients.WeightedSum(_weights, update);
+            return;
+        }
+
         if (Aggregator is IGramAggregator gramAggregator)
         {
             gradients.ComputeGram(_gram);
