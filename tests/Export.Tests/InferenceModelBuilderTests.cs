@@ -122,7 +122,7 @@ public sealed class InferenceModelBuilderTests
         parameters.Remove("conv2.weight");
         var options = new InferenceModelOptions { Tasks = s_model.Tasks, InputNames = [s_model.InputName] };
 
-        var error = Assert.Throws<CheckpointMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
+        var error = Assert.Throws<ParameterMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
         Assert.Contains("'conv2.weight'", error.Message, StringComparison.Ordinal);
     }
 
@@ -135,7 +135,7 @@ public sealed class InferenceModelBuilderTests
         };
         var options = new InferenceModelOptions { Tasks = s_model.Tasks, InputNames = [s_model.InputName] };
 
-        var error = Assert.Throws<CheckpointMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
+        var error = Assert.Throws<ParameterMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
         Assert.Contains("[31]", error.Message, StringComparison.Ordinal);
         Assert.Contains("[32]", error.Message, StringComparison.Ordinal);
     }
@@ -149,7 +149,7 @@ public sealed class InferenceModelBuilderTests
         };
         var options = new InferenceModelOptions { Tasks = s_model.Tasks };
 
-        var error = Assert.Throws<CheckpointMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
+        var error = Assert.Throws<ParameterMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
         Assert.Contains("'encoder.layer0.weight'", error.Message, StringComparison.Ordinal);
     }
 
