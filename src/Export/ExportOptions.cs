@@ -8,6 +8,12 @@ namespace MtlOnnx.Export;
 /// </summary>
 public sealed class ExportOptions
 {
+    /// <summary>
+    /// Gets or sets the training checkpoint directory that <see cref="ModelExporter.Export(ExportOptions)"/> reads
+    /// (see <see cref="CheckpointDirectory"/>); not used when an <see cref="ExportSource"/> is given.
+    /// </summary>
+    public string? Checkpoint { get; set; }
+
     /// <summary>Gets or sets the model repository folder. Required.</summary>
     public string Repository { get; set; } = string.Empty;
 
@@ -19,6 +25,13 @@ public sealed class ExportOptions
 
     /// <summary>Gets or sets the precision. The default is float32.</summary>
     public ExportPrecision Precision { get; set; } = ExportPrecision.Float32;
+
+    /// <summary>
+    /// Gets or sets whether to write the explanation model (<c>explain.onnx</c>): per task, the gradient of the
+    /// predicted class's score with respect to the input. It is float32 whatever <see cref="Precision"/> is.
+    /// The default is no.
+    /// </summary>
+    public bool Explain { get; set; }
 
     /// <summary>Gets or sets whether an existing version may be replaced. The default is no.</summary>
     public bool Force { get; set; }

@@ -1,3 +1,4 @@
+using MtlOnnx.ModelCards;
 using MtlOnnx.Onnx;
 
 namespace MtlOnnx.Export;
@@ -38,10 +39,16 @@ public sealed class ExportSource
     /// <summary>Gets or sets the model name used when the options give none.</summary>
     public string? DefaultName { get; init; }
 
-    /// <summary>Gets or sets the model card (JSON) written into the model's metadata, or <see langword="null"/>.</summary>
-    public string? ModelCardJson { get; init; }
+    /// <summary>
+    /// Gets or sets the model card written into the model's metadata, or <see langword="null"/> for none. The export
+    /// fills in each task's output names; the card itself is not changed.
+    /// </summary>
+    public ModelCard? Card { get; init; }
 
-    /// <summary>Gets or sets files copied into the version folder (tokenizer vocabularies), keyed by file name.</summary>
+    /// <summary>
+    /// Gets or sets files copied into the version folder, keyed by file name: the tokenizer files the card names
+    /// (whose hashes must match) and any others.
+    /// </summary>
     public IReadOnlyDictionary<string, byte[]> Files { get; init; } = new Dictionary<string, byte[]>();
 
     /// <summary>Gets or sets the validation data for reduced-precision exports, or <see langword="null"/>.</summary>

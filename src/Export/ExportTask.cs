@@ -1,3 +1,5 @@
+using MtlOnnx.ModelCards;
+
 namespace MtlOnnx.Export;
 
 /// <summary>
@@ -11,7 +13,7 @@ public sealed class ExportTask
     /// <param name="kind">The task kind.</param>
     /// <param name="sourceOutput">The eval graph's tensor with the task's raw output.</param>
     /// <exception cref="ArgumentException">A name is null or empty.</exception>
-    public ExportTask(string name, ExportTaskKind kind, string sourceOutput)
+    public ExportTask(string name, TaskKind kind, string sourceOutput)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentException.ThrowIfNullOrEmpty(sourceOutput);
@@ -24,7 +26,7 @@ public sealed class ExportTask
     public string Name { get; }
 
     /// <summary>Gets the task kind.</summary>
-    public ExportTaskKind Kind { get; }
+    public TaskKind Kind { get; }
 
     /// <summary>Gets the eval graph's tensor that holds the task's raw output.</summary>
     public string SourceOutput { get; }
@@ -33,5 +35,5 @@ public sealed class ExportTask
     public IReadOnlyList<string> Labels { get; init; } = [];
 
     /// <summary>Gets whether the task's output is a classification, which gets probabilities and a label.</summary>
-    public bool IsClassification => Kind is not ExportTaskKind.Regression;
+    public bool IsClassification => Kind is not TaskKind.Regression;
 }

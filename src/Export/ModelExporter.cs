@@ -1,5 +1,6 @@
 using System.Text;
 using MtlOnnx.Export.Internal;
+using MtlOnnx.ModelCards;
 using MtlOnnx.Onnx;
 
 namespace MtlOnnx.Export;
@@ -14,8 +15,11 @@ public static class ModelExporter
     /// <summary>The file name of the model in a version folder.</summary>
     public const string ModelFileName = "model.onnx";
 
-    /// <summary>The metadata key under which the model card is stored.</summary>
-    public const string ModelCardKey = "mtlonnx.model_card";
+    /// <summary>The file name of the explanation model in a version folder.</summary>
+    public const string ExplainFileName = "explain.onnx";
+
+    /// <summary>The suffix of each task's saliency output in the explanation model.</summary>
+    public const string SaliencySuffix = ExplanationBuilder.SaliencySuffix;
 
     /// <summary>The metadata key that records the precision.</summary>
     public const string PrecisionKey = "mtlonnx.precision";
@@ -23,12 +27,25 @@ public static class ModelExporter
     private const int SampleBatchSize = 4;
     private const int SampleSeed = 20240611;
 
+    /// <summary>Exports the model of a training checkpoint directory (<see cref="ExportOptions.Checkpoint"/>).</summary>
+    /// <param name="options">The checkpoint directory, and where and how to export.</param>
+    /// <returns>What was written.</returns>
+    /// <exception cref="ArgumentException">The checkpoint directory or the repository is not given.</exception>
+    /// <exception cref="ExportException">The directory cannot be read or the model cannot be exported; the
+    /// subclasses name the reason as for <see cref="Export(ExportSource, ExportOptions)"/>.</exception>
+    public static ExportResult Export(ExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.Checkpoint, nameof(options));
+        return Export(CheckpointDirectory.Load(options.Checkpoint), options);
+    }
+
     /// <summary>Exports a model.</summary>
     /// <param name="source">The eval graph, parameters, tasks and companions.</param>
     /// <param name="options">Where and how to export.</param>
     /// <returns>What was written.</returns>
     /// <exception cref="ArgumentException">The repository is not given.</exception>
-    /// <exception cref="CheckpointMismatchException">The parameters do not fit the graph.</exception>
+    /// <exception cref="ParameterMismatchException">The parameters do not fit the graph.</exception>
     /// <exception cref="ExportVerificationException">The export does not compute what the eval graph computes.</exception>
     /// <exception cref="PrecisionRejectedException">A reduced precision changed a metric beyond the limit.</exception>
     /// <exception cref="ModelRepositoryException">The version exists, or the repository cannot be written.</exception>
@@ -59,8 +76,9 @@ public static class ModelExporter
             PostProcessing = options.PostProcessing,
             Logger = options.Logger,
         });
+        var card = CompleteCard(source, inference);
         var float32 = inference.Model;
-        Stamp(float32, source.ModelCardJson, ExportPrecision.Float32);
+        Stamp(float32, card, ExportPrecision.Float32);
         var float32Bytes = OnnxModelIO.ToBytes(float32);
         var sample = ExportChecks.SampleBatch(float32, SampleBatchSize, SampleSeed);
 
@@ -80,12 +98,26 @@ public static class ModelExporter
             _ = options.Precision == ExportPrecision.Float16
                 ? Float16Conversion.Apply(reduced)
                 : Int8Quantization.Apply(reduced, options.PerChannel, options.QuantizeConvolutions);
-            Stamp(reduced, source.ModelCardJson, options.Precision);
+            Stamp(reduced, card, options.Precision);
             bytes = OnnxModelIO.ToBytes(reduced);
             precision = Evaluate(source, options, float32Bytes, bytes, sample, name);
         }
 
         var versionFiles = new SortedDictionary<string, byte[]>(StringComparer.Ordinal) { [ModelFileName] = bytes };
+        if (options.Explain)
+        {
+            var explanation = ExplanationBuilder.Build(float32, source.Tasks);
+            Stamp(explanation, null, ExportPrecision.Float32);
+            var explanationBytes = OnnxModelIO.ToBytes(explanation);
+            using (var runner = new ModelRunner(explanationBytes, "the explanation model"))
+            {
+                // One run proves that the runtime accepts every gradient node before anything is written.
+                runner.Run(sample, runner.OutputNames);
+            }
+
+            versionFiles[ExplainFileName] = explanationBytes;
+        }
+
         foreach (var (file, content) in source.Files)
         {
             versionFiles[file] = content;
@@ -95,7 +127,7 @@ public static class ModelExporter
         var labelFiles = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (task, outputs) in source.Tasks.Zip(inference.Outputs))
         {
-            if (task.Labels.Count == 0)
+            if (task.Labels.Count == 0 || task.Kind is not (TaskKind.Multiclass or TaskKind.Multilabel))
             {
                 continue;
             }
@@ -163,15 +195,56 @@ public static class ModelExporter
         return report;
     }
 
-    private static void Stamp(ModelProto model, string? card, ExportPrecision precision)
+    /// <summary>
+    /// Copies the card with each task's output names filled in, and checks that the card's tasks and tokenizer
+    /// files match what is exported.
+    /// </summary>
+    private static ModelCard? CompleteCard(ExportSource source, InferenceModel inference)
+    {
+        if (source.Card is null)
+        {
+            return null;
+        }
+
+        var card = ModelCard.FromJson(source.Card.ToJson(), "the source's model card");
+        foreach (var outputs in inference.Outputs)
+        {
+            var task = card.FindTask(outputs.Task) ?? throw new ExportException(
+                $"The model card has no task '{outputs.Task}'; its tasks are " +
+                $"{string.Join(", ", card.Tasks.Select(t => $"'{t.Name}'"))}.");
+            task.Outputs = outputs.All.ToList();
+        }
+
+        foreach (var input in card.Inputs)
+        {
+            foreach (var file in input.Text?.Files ?? [])
+            {
+                if (!source.Files.TryGetValue(file.Name, out var bytes))
+                {
+                    throw new ExportException(
+                        $"The model card names tokenizer file '{file.Name}' for input '{input.Name}', but the export " +
+                        "was not given that file.");
+                }
+
+                var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+                if (hash != file.Sha256)
+                {
+                    throw new ExportException(
+                        $"Tokenizer file '{file.Name}' has SHA-256 {hash}, but the model card records {file.Sha256}; " +
+                        "the vocabulary is not the one the model was trained with.");
+                }
+            }
+        }
+
+        return card;
+    }
+
+    private static void Stamp(ModelProto model, ModelCard? card, ExportPrecision precision)
     {
         model.ProducerName = "MtlOnnx";
         model.ProducerVersion = typeof(ModelExporter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
         model.MetadataProps.Clear();
-        if (card is not null)
-        {
-            model.MetadataProps.Add(new StringStringEntryProto { Key = ModelCardKey, Value = card });
-        }
+        card?.WriteTo(model);
 
         model.MetadataProps.Add(new StringStringEntryProto
         {

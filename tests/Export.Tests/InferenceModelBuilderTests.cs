@@ -1,3 +1,4 @@
+using MtlOnnx.ModelCards;
 using MtlOnnx.Onnx;
 
 namespace MtlOnnx.Export.Tests;
@@ -121,7 +122,7 @@ public sealed class InferenceModelBuilderTests
         parameters.Remove("conv2.weight");
         var options = new InferenceModelOptions { Tasks = s_model.Tasks, InputNames = [s_model.InputName] };
 
-        var error = Assert.Throws<CheckpointMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
+        var error = Assert.Throws<ParameterMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
         Assert.Contains("'conv2.weight'", error.Message, StringComparison.Ordinal);
     }
 
@@ -134,7 +135,7 @@ public sealed class InferenceModelBuilderTests
         };
         var options = new InferenceModelOptions { Tasks = s_model.Tasks, InputNames = [s_model.InputName] };
 
-        var error = Assert.Throws<CheckpointMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
+        var error = Assert.Throws<ParameterMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
         Assert.Contains("[31]", error.Message, StringComparison.Ordinal);
         Assert.Contains("[32]", error.Message, StringComparison.Ordinal);
     }
@@ -148,14 +149,14 @@ public sealed class InferenceModelBuilderTests
         };
         var options = new InferenceModelOptions { Tasks = s_model.Tasks };
 
-        var error = Assert.Throws<CheckpointMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
+        var error = Assert.Throws<ParameterMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
         Assert.Contains("'encoder.layer0.weight'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Build_TaskReadingMissingTensor_ThrowsListingOutputs()
     {
-        var options = new InferenceModelOptions { Tasks = [new ExportTask("color", ExportTaskKind.Multiclass, "nope")] };
+        var options = new InferenceModelOptions { Tasks = [new ExportTask("color", TaskKind.Multiclass, "nope")] };
 
         var error = Assert.Throws<ExportException>(() => InferenceModelBuilder.Build(s_model.Eval, s_model.Parameters, options));
         Assert.Contains("'nope'", error.Message, StringComparison.Ordinal);

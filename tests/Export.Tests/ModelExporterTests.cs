@@ -1,4 +1,5 @@
 using System.Text;
+using MtlOnnx.ModelCards;
 using MtlOnnx.Onnx;
 
 namespace MtlOnnx.Export.Tests;
@@ -12,7 +13,7 @@ public sealed class ModelExporterTests
         {
             InputNames = [model.InputName],
             DefaultName = "lenet",
-            ModelCardJson = "{\"version\":1}",
+            Card = model.Card(),
             Files = new Dictionary<string, byte[]> { ["vocab.txt"] = Encoding.UTF8.GetBytes("a\nb\n") },
             Validation = validation,
         };
@@ -32,7 +33,7 @@ public sealed class ModelExporterTests
         Assert.Contains("name: \"lenet\"\n", config, StringComparison.Ordinal);
         Assert.Contains("platform: \"onnxruntime_onnx\"\n", config, StringComparison.Ordinal);
         Assert.Contains("max_batch_size: 64\n", config, StringComparison.Ordinal);
-        Assert.Contains("    name: \"image\"\n    data_type: TYPE_FP32\n    dims: [ 1, 12, 12 ]\n", config, StringComparison.Ordinal);
+        Assert.Contains("    name: \"image\"\n    data_type: TYPE_FP32\n    dims: [ 3, 12, 12 ]\n", config, StringComparison.Ordinal);
         Assert.Contains("    name: \"shape\"\n    data_type: TYPE_FP32\n    dims: [ 5 ]\n    label_filename: \"shape_labels.txt\"\n", config, StringComparison.Ordinal);
         Assert.Contains("    name: \"shape_label\"\n    data_type: TYPE_INT64\n    dims: [ 1 ]\n    reshape: { shape: [ ] }\n", config, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateDirectories(repo.Path, ".*"));
@@ -40,7 +41,9 @@ public sealed class ModelExporterTests
         Assert.InRange(result.VerifiedDifference!.Value, 0, 1e-4);
 
         var model = OnnxModelIO.Load(result.ModelPath);
-        Assert.Equal("{\"version\":1}", model.MetadataProps.Single(p => p.Key == ModelExporter.ModelCardKey).Value);
+        var card = ModelCard.ReadFrom(model);
+        Assert.Equal(["shape", "shape_probabilities", "shape_label"], card.FindTask("shape")!.Outputs);
+        Assert.Equal(["size"], card.FindTask("size")!.Outputs);
         Assert.Equal("float32", model.MetadataProps.Single(p => p.Key == ModelExporter.PrecisionKey).Value);
     }
 
@@ -153,7 +156,7 @@ public sealed class ModelExporterTests
         var other = TestModel.LeNet(imageSize: 16);
         var source = new ExportSource(s_model.Eval, other.Parameters, s_model.Tasks) { InputNames = [s_model.InputName] };
 
-        var error = Assert.Throws<CheckpointMismatchException>(() =>
+        var error = Assert.Throws<ParameterMismatchException>(() =>
             ModelExporter.Export(source, new ExportOptions { Repository = repo.Path }));
 
         Assert.Contains("'fc1.weight'", error.Message, StringComparison.Ordinal);
@@ -167,7 +170,7 @@ public sealed class ModelExporterTests
         var b = GraphBuilder.FromModel(s_model.Eval);
         var noise = b.Node("RandomUniformLike", [new GraphValue(s_model.Tasks[1].SourceOutput)]);
         var noisy = b.Add(new GraphValue(s_model.Tasks[1].SourceOutput), noise);
-        ExportTask[] tasks = [s_model.Tasks[0], new ExportTask("size", ExportTaskKind.Regression, noisy.Name)];
+        ExportTask[] tasks = [s_model.Tasks[0], new ExportTask("size", TaskKind.Regression, noisy.Name)];
         var source = new ExportSource(b.ToModel(), s_model.Parameters, tasks) { InputNames = [s_model.InputName] };
 
         var error = Assert.Throws<ExportVerificationException>(() =>

@@ -1,3 +1,4 @@
+using MtlOnnx.ModelCards;
 using MtlOnnx.Onnx;
 
 namespace MtlOnnx.Export.Tests;
@@ -50,11 +51,11 @@ public sealed record TestModel(
             return b.Node("BatchNormalization", [x, scale, shift, mean, variance], Attr.Float("epsilon", 1e-5f));
         }
 
-        var image = b.AddInput("image", ElementType.Float, "batch", 1, imageSize, imageSize);
+        var image = b.AddInput("image", ElementType.Float, "batch", 3, imageSize, imageSize);
         var shapeLabels = b.AddInput("shape_labels", ElementType.Int64, "batch");
         var sizeTargets = b.AddInput("size_targets", ElementType.Float, "batch", 1);
 
-        var w1 = Param("conv1.weight", [4, 1, 3, 3], () => Normal(0.4));
+        var w1 = Param("conv1.weight", [4, 3, 3, 3], () => Normal(0.3));
         var b1 = Param("conv1.bias", [4], () => Normal(0.1));
         var x = b.Conv(image, w1, b1, pads: [1, 1, 1, 1]);
         x = b.Relu(BatchNorm(x, "bn1", 4));
@@ -109,11 +110,33 @@ public sealed record TestModel(
 
         ExportTask[] tasks =
         [
-            new("shape", ExportTaskKind.Multiclass, shapeLogits.Name) { Labels = ["circle", "square", "star", "moon", "cross"] },
-            new("size", ExportTaskKind.Regression, sizeValue.Name),
-            new("defect", ExportTaskKind.Binary, defectLogit.Name),
+            new("shape", TaskKind.Multiclass, shapeLogits.Name) { Labels = ["circle", "square", "star", "moon", "cross"] },
+            new("size", TaskKind.Regression, sizeValue.Name),
+            new("defect", TaskKind.Binary, defectLogit.Name),
         ];
-        return new TestModel(b.ToModel(), parameters, tasks, image.Name, [1, imageSize, imageSize]);
+        return new TestModel(b.ToModel(), parameters, tasks, image.Name, [3, imageSize, imageSize]);
+    }
+
+    /// <summary>Creates the model card that training would write for this model.</summary>
+    public ModelCard Card()
+    {
+        var size = (int)SampleShape[1];
+        var card = new ModelCard
+        {
+            Inputs = [ModelCardInput.ForImage(InputName, new ImageSpec { Width = size, Height = size })],
+        };
+        foreach (var task in Tasks)
+        {
+            card.Tasks.Add(new ModelCardTask
+            {
+                Name = task.Name,
+                Kind = task.Kind,
+                Labels = task.Kind == TaskKind.Multiclass ? task.Labels.ToList() : [],
+                Outputs = [task.SourceOutput],
+            });
+        }
+
+        return card;
     }
 
     /// <summary>Builds the inference model with default options.</summary>

@@ -130,7 +130,8 @@ internal static class ModelSummaryWriter
         var typeWidth = tensors.Select(t => t.Type.Length).DefaultIfEmpty(0).Max();
         foreach (var tensor in tensors)
         {
-            output.WriteLine($"  {tensor.Name.PadRight(nameWidth)}  {tensor.Type.PadRight(typeWidth)}  {tensor.FormatShape()}");
+            var name = tensor.Name.PadRight(nameWidth);
+            output.WriteLine($"  {name}  {tensor.Type.PadRight(typeWidth)}  {tensor.FormatShape()}");
         }
     }
 

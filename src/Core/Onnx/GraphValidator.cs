@@ -225,7 +225,10 @@ public static class GraphValidator
         }
     }
 
-    private static void ReportOrder(GraphProto graph, List<(int Node, string Input, int Producer)> late, List<string> problems)
+    private static void ReportOrder(
+        GraphProto graph,
+        List<(int Node, string Input, int Producer)> late,
+        List<string> problems)
     {
         // Kahn's algorithm over node-to-node edges: what it cannot schedule lies on or behind a cycle.
         var producers = new Dictionary<string, int>(StringComparer.Ordinal);

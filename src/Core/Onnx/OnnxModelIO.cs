@@ -203,7 +203,8 @@ public static class OnnxModelIO
                 tensor.ExternalData.Add(Entry("length", tensor.RawData.Length));
                 tensor.DataLocation = TensorProto.Types.DataLocation.External;
                 tensor.RawData = ByteString.Empty;
-                var pad = (int)((ExternalData.Alignment - (stream.Position % ExternalData.Alignment)) % ExternalData.Alignment);
+                var misalignment = (int)(stream.Position % ExternalData.Alignment);
+                var pad = misalignment == 0 ? 0 : ExternalData.Alignment - misalignment;
                 stream.Write(padding[..pad]);
             }
         });

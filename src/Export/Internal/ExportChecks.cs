@@ -1,3 +1,4 @@
+using MtlOnnx.ModelCards;
 using MtlOnnx.Onnx;
 
 namespace MtlOnnx.Export.Internal;
@@ -167,7 +168,7 @@ internal static class ExportChecks
         var targetWidth = targets.Length / count;
         switch (task.Kind)
         {
-            case ExportTaskKind.Multiclass:
+            case TaskKind.Multiclass:
                 CheckWidth(task, targetWidth, 1);
                 var correct = 0;
                 for (var n = 0; n < count; n++)
@@ -185,8 +186,8 @@ internal static class ExportChecks
                 }
 
                 return ("accuracy", 100.0 * correct / count);
-            case ExportTaskKind.Binary:
-            case ExportTaskKind.Multilabel:
+            case TaskKind.Binary:
+            case TaskKind.Multilabel:
                 CheckWidth(task, targetWidth, width);
                 var agree = 0;
                 for (var i = 0; i < output.Count; i++)

@@ -32,8 +32,17 @@ internal static class Float16Conversion
     {
         var graph = model.Graph;
         var probe = GraphProbe.Run(model, new HashSet<string>());
-        bool IsFloat(string name) => probe[name]?.Type == ElementType.Float ||
-            graph.Initializer.Any(t => t.Name == name && t.DataType == (int)ElementType.Float);
+        var floats = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in GraphEdit.TakenNames(graph))
+        {
+            if (probe[name]?.Type == ElementType.Float)
+            {
+                floats.Add(name);
+            }
+        }
+
+        floats.UnionWith(graph.Initializer.Where(t => t.DataType == (int)ElementType.Float).Select(t => t.Name));
+        bool IsFloat(string name) => floats.Contains(name);
 
         var halfNodes = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         foreach (var node in graph.Node)
@@ -59,8 +68,10 @@ internal static class Float16Conversion
         var initializers = GraphEdit.Initializers(graph);
         var consumers = GraphEdit.Consumers(graph);
 
-        // Outputs must stay float32: the producer writes a renamed float16 tensor and a Cast restores the name.
+        // Outputs must stay float32: the producer writes a renamed float16 tensor and a Cast restores the name;
+        // float32 readers of the output read that Cast.
         var tail = new List<NodeProto>();
+        var casts = new Dictionary<(string, bool), string>();
         foreach (var output in graph.Output)
         {
             if (!producedHalf.Contains(output.Name))
@@ -75,10 +86,11 @@ internal static class Float16Conversion
             output.Name = name;
             producedHalf.Remove(name);
             producedHalf.Add(half);
+            floats.Add(half);
+            casts[(half, false)] = name;
             tail.Add(CastNode(taken, half, name, ElementType.Float));
         }
 
-        var casts = new Dictionary<(string, bool), string>();
         var halfInitializers = new Dictionary<string, string>(StringComparer.Ordinal);
         var inserts = new List<(NodeProto Before, NodeProto Cast)>();
         foreach (var node in graph.Node.ToList())

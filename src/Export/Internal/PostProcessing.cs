@@ -1,3 +1,4 @@
+using MtlOnnx.ModelCards;
 using MtlOnnx.Onnx;
 
 namespace MtlOnnx.Export.Internal;
@@ -24,7 +25,7 @@ internal static class PostProcessing
 
             var probabilities = Reserve(taken, task.Name + TaskOutputNames.ProbabilitiesSuffix, graph);
             var label = Reserve(taken, task.Name + TaskOutputNames.LabelSuffix, graph);
-            if (task.Kind == ExportTaskKind.Multiclass)
+            if (task.Kind == TaskKind.Multiclass)
             {
                 Add(graph, taken, "Softmax", [task.Name], probabilities, Attr.Int("axis", -1));
                 Add(graph, taken, "ArgMax", [task.Name], label, Attr.Int("axis", -1), Attr.Int("keepdims", 0));

@@ -452,15 +452,13 @@ public sealed class GradientContext
     /// <param name="gradient">The gradient, with the broadcast shape.</param>
     /// <param name="target">The input whose shape the gradient must take.</param>
     /// <returns>The reduced gradient.</returns>
-    /// <exception cref="GradientNotDefinedException">A rank is unknown.</exception>
     public GraphValue ReduceToShape(GraphValue gradient, GraphValue target)
     {
         var gs = ShapeOf(gradient);
         var ts = ShapeOf(target);
         if (gs is null || ts is null)
         {
-            throw NotDefined(
-                $"the rank of '{(gs is null ? gradient.Name : target.Name)}' is unknown, so broadcasting cannot be undone.");
+            return ReduceToShapeDynamic(gradient, target, null);
         }
 
         var lead = gs.Count - ts.Count;
@@ -520,13 +518,20 @@ public sealed class GradientContext
     public GradientNotDefinedException NotDefined(string reason) =>
         new(Node.Name, Node.OpType, Node.Domain, Opset, reason, _supported);
 
-    private GraphValue ReduceToShapeDynamic(GraphValue gradient, GraphValue target, int lead)
+    private GraphValue ReduceToShapeDynamic(GraphValue gradient, GraphValue target, int? lead)
     {
-        // Axes to sum are where the target's shape, left-padded with ones, is 1.
+        // Axes to sum are where the target's shape, left-padded with ones to the gradient's rank, is 1.
         var shape = Shape(target);
-        if (lead > 0)
+        if (lead is null)
         {
-            shape = Emit("Concat", [Int64s(Enumerable.Repeat(1L, lead).ToArray()), shape], Attr.Int("axis", 0));
+            // Ranks unknown until run time: pad with Rank(gradient) − Rank(target) ones.
+            var missing = Sub(Emit("Shape", [Shape(gradient)]), Emit("Shape", [shape]));
+            var one = TensorProtos.FromInt64s(string.Empty, [1], [1]);
+            shape = Emit("Concat", [Emit("ConstantOfShape", [missing], Attr.Tensor("value", one)), shape], Attr.Int("axis", 0));
+        }
+        else if (lead > 0)
+        {
+            shape = Emit("Concat", [Int64s(Enumerable.Repeat(1L, lead.Value).ToArray()), shape], Attr.Int("axis", 0));
         }
 
         var ones = Emit("Equal", [shape, Int64s(1)]);

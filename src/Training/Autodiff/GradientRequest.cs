@@ -56,7 +56,8 @@ public sealed class GradientRequest
     /// <summary>
     /// Gets a value indicating whether the mask of every training-mode <c>Dropout</c> becomes a boolean graph input
     /// (named <c>&lt;dropout output&gt;_mask</c>, listed in <see cref="GradientResult.DropoutMaskInputs"/>) instead
-    /// of being drawn by the runtime, so that a step is reproducible. Defaults to <see langword="false"/>.
+    /// of being drawn by the runtime, so that a step is reproducible; a graph output that was the node's mask output
+    /// becomes that input. Defaults to <see langword="false"/>.
     /// </summary>
     public bool FeedDropoutMasks { get; init; }
 

@@ -68,6 +68,11 @@ public static class JobFile
                 string.Empty,
                 $"the YAML is malformed: {ex.Message.TrimEnd('.')}.");
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner reports some unterminated flow collections this way, without a position.
+            throw new JobFileException(sourceName, 0, string.Empty, $"the YAML is malformed (an unclosed bracket or quote?): {ex.Message}");
+        }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
@@ -113,14 +118,15 @@ public static class JobFile
         switch (kind)
         {
             case "text":
-                s.Allow("kind", "tokenizer", "vocabulary", "max_length", "lowercase");
+                s.Allow("kind", "tokenizer", "vocabulary", "encoding", "max_length", "lowercase");
                 return new InputSpec
                 {
                     Kind = InputKind.Text,
                     Text = new TextInputSpec
                     {
                         Tokenizer = s.Choice("tokenizer", "wordpiece", "bpe", "tiktoken", "sentencepiece") ?? "wordpiece",
-                        Vocabulary = s.String("vocabulary"),
+                        Vocabulary = s.Strings("vocabulary") ?? [],
+                        Encoding = s.String("encoding"),
                         MaxLength = s.Int("max_length", 2, 8192) ?? 64,
                         Lowercase = s.Bool("lowercase") ?? true,
                     },
@@ -354,6 +360,11 @@ public static class JobFile
             if (column is not null)
             {
                 throw dataSection!.Error("source", $"a manifest with {input.Kind.ToString().ToLowerInvariant()} inputs needs 'data.{column}'.");
+            }
+
+            if (input.Kind == InputKind.Image && input.Image.Channels != 3)
+            {
+                throw (top.Section("input") ?? top).Error("channels", "images read from a manifest are decoded as RGB, so 'input.channels' must be 3.");
             }
 
             if (input.Kind == InputKind.Vector && data.FeatureColumns.Count != input.VectorSize)

@@ -9,8 +9,15 @@ public sealed class TextInputSpec
     /// </summary>
     public string Tokenizer { get; init; } = "wordpiece";
 
-    /// <summary>Gets the vocabulary or tokenizer model file, relative to the job file; or <see langword="null"/>.</summary>
-    public string? Vocabulary { get; init; }
+    /// <summary>
+    /// Gets the tokenizer's files, relative to the job file: one vocabulary file for WordPiece, <c>vocab.json</c> and
+    /// <c>merges.txt</c> for BPE, one <c>.tiktoken</c> file (or none, with <see cref="Encoding"/>), one <c>.model</c>
+    /// file for SentencePiece.
+    /// </summary>
+    public IReadOnlyList<string> Vocabulary { get; init; } = [];
+
+    /// <summary>Gets the packaged tiktoken encoding, for example <c>gpt2</c>, used when no files are given.</summary>
+    public string? Encoding { get; init; }
 
     /// <summary>Gets the sequence length: longer texts are truncated, shorter ones padded. The default is 64.</summary>
     public int MaxLength { get; init; } = 64;

@@ -108,7 +108,7 @@ internal static class MatrixSamples
     /// <summary>Computes a Euclidean norm in double precision.</summary>
     public static double Norm(float[] a) => Math.Sqrt(Dot(a, a));
 
-    private static double Gaussian(Random random)
+    internal static double Gaussian(Random random)
     {
         double u = 1 - random.NextDouble();
         double v = random.NextDouble();

@@ -12,7 +12,7 @@ public sealed class ReferenceFixture
 {
     public ReferenceFixture()
     {
-        Cases = ReferenceCases.Build();
+        Cases = [.. ReferenceCases.Build(), .. WeightingReferenceCases.Build()];
         var array = new JsonArray(Cases.Select(c => (JsonNode)c.ToJson()).ToArray());
         Expected = PythonReference.Run(array);
     }
@@ -27,7 +27,8 @@ internal sealed record ReferenceCase(
     string Id,
     string Method,
     Dictionary<string, object?> Options,
-    IReadOnlyList<ReferenceStep> Steps)
+    IReadOnlyList<ReferenceStep> Steps,
+    IReadOnlyList<float[][]>? Epochs = null)
 {
     public JsonObject ToJson()
     {
@@ -62,7 +63,13 @@ internal sealed record ReferenceCase(
             steps.Add(node);
         }
 
-        return new JsonObject { ["id"] = Id, ["method"] = Method, ["options"] = options, ["steps"] = steps };
+        var json = new JsonObject { ["id"] = Id, ["method"] = Method, ["options"] = options, ["steps"] = steps };
+        if (Epochs is not null)
+        {
+            json["epochs"] = new JsonArray(Epochs.Select(e => (JsonNode)PythonReference.ToJson(e)).ToArray());
+        }
+
+        return json;
     }
 }
 

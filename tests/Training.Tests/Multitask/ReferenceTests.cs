@@ -30,4 +30,30 @@ public sealed class ReferenceTests : IClassFixture<ReferenceFixture>
             }
         }
     }
+
+    public static TheoryData<string> WeightingCaseIds() =>
+        new(WeightingReferenceCases.Build().Select(c => c.Id));
+
+    [Theory]
+    [MemberData(nameof(WeightingCaseIds))]
+    public void Weighting_FixedSequences_MatchesIndependentReference(string id)
+    {
+        ReferenceCase c = _fixture.Cases.Single(x => x.Id == id);
+
+        List<double[]> actual = WeightingReferenceCases.Run(c);
+
+        var expected = _fixture.Expected[id]!.AsArray();
+        Assert.Equal(expected.Count, actual.Count);
+        for (int step = 0; step < actual.Count; step++)
+        {
+            double[] reference = PythonReference.ToArray(expected[step]!);
+            double scale = reference.Sum(Math.Abs);
+            for (int k = 0; k < reference.Length; k++)
+            {
+                Assert.True(
+                    Math.Abs(actual[step][k] - reference[k]) <= 1e-5 * Math.Max(scale, 1e-30),
+                    $"{id}, step {step}, entry {k}: {actual[step][k]} vs reference {reference[k]}.");
+            }
+        }
+    }
 }

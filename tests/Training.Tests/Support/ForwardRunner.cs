@@ -9,7 +9,13 @@ namespace MtlOnnx.Training.Tests.Support;
 /// <summary>Runs a built forward graph in ONNX Runtime on a seeded random batch.</summary>
 internal static class ForwardRunner
 {
-    public static Dictionary<string, float[]> Run(MultiTaskModel model, int batch, int seed, int vocabulary = 50, Action<string, float[]>? overrideFloat = null)
+    public static Dictionary<string, float[]> Run(
+        MultiTaskModel model,
+        int batch,
+        int seed,
+        int vocabulary = 50,
+        Action<string, float[]>? overrideFloat = null,
+        IReadOnlyList<string>? extraOutputs = null)
     {
         var random = new SeededRandom((ulong)seed);
         var names = new List<string>();
@@ -39,6 +45,8 @@ internal static class ForwardRunner
                         data[i] = (float)random.Normal();
                     }
 
+                    overrideFloat?.Invoke(input.Name, data);
+
                     values.Add(OrtValue.CreateTensorValueFromMemory(data, shape));
                 }
             }
@@ -67,9 +75,15 @@ internal static class ForwardRunner
                 }
             }
 
-            var outputs = model.Forward.Graph.Output.Select(o => o.Name).ToArray();
+            var forward = model.Forward.Clone();
+            foreach (var extra in extraOutputs ?? [])
+            {
+                forward.Graph.Output.Add(new ValueInfoProto { Name = extra });
+            }
+
+            var outputs = forward.Graph.Output.Select(o => o.Name).ToArray();
             using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-            using var session = new InferenceSession(OnnxModelIO.ToBytes(model.Forward), options);
+            using var session = new InferenceSession(OnnxModelIO.ToBytes(forward), options);
             using var runOptions = new RunOptions();
             using var results = session.Run(runOptions, names, values, outputs);
             var map = new Dictionary<string, float[]>(StringComparer.Ordinal);

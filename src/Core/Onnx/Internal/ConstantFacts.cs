@@ -27,9 +27,12 @@ internal static class ConstantFacts
 
             return type switch
             {
-                ElementType.Int64 => new TensorFacts(type, shape, TensorProtos.ToArray<long>(tensor).Select(SymInt.Of).ToArray()),
-                ElementType.Int32 => new TensorFacts(type, shape, TensorProtos.ToArray<int>(tensor).Select(v => SymInt.Of(v)).ToArray()),
-                ElementType.Float => new TensorFacts(type, shape, Floats: TensorProtos.ToArray<float>(tensor).Select(v => (double)v).ToArray()),
+                ElementType.Int64 => new TensorFacts(
+                    type, shape, TensorProtos.ToArray<long>(tensor).Select(SymInt.Of).ToArray()),
+                ElementType.Int32 => new TensorFacts(
+                    type, shape, TensorProtos.ToArray<int>(tensor).Select(v => SymInt.Of(v)).ToArray()),
+                ElementType.Float => new TensorFacts(
+                    type, shape, Floats: TensorProtos.ToArray<float>(tensor).Select(v => (double)v).ToArray()),
                 ElementType.Double => new TensorFacts(type, shape, Floats: TensorProtos.ToArray<double>(tensor)),
                 _ => new TensorFacts(type, shape),
             };

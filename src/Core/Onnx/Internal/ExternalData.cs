@@ -91,7 +91,9 @@ internal static class ExternalData
     /// <summary>Reads the data of every external tensor of a model into <c>raw_data</c>.</summary>
     /// <param name="model">The model; changed in place.</param>
     /// <param name="modelPath">The model file, whose folder external locations are relative to.</param>
-    /// <exception cref="ModelFormatException">A reference is malformed, unsafe, or its file is missing or short.</exception>
+    /// <exception cref="ModelFormatException">
+    /// A reference is malformed or unsafe, or its file is missing or short.
+    /// </exception>
     public static void LoadAll(ModelProto model, string modelPath)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".";

@@ -222,7 +222,8 @@ internal static partial class ShapeRules
         // Running (or saved) statistics have one value per channel, the shape of the scale.
         for (var i = 1; i < context.Outputs.Length; i++)
         {
-            context.SetOutput(i, context.Type(1), context.Shape(1) ?? [context.Shape(0) is { Length: > 1 } x ? x[1] : Dim.Unknown]);
+            var channels = context.Shape(0) is { Length: > 1 } x ? x[1] : Dim.Unknown;
+            context.SetOutput(i, context.Type(1), context.Shape(1) ?? [channels]);
         }
     }
 

@@ -551,7 +551,8 @@ internal static partial class ShapeRules
         }
         else if (context.Attribute("value_floats") is { } fs)
         {
-            context.SetOutput(0, ElementType.Float, [Dim.Fixed(fs.Floats.Count)], floats: fs.Floats.Select(v => (double)v).ToArray());
+            var values = fs.Floats.Select(v => (double)v).ToArray();
+            context.SetOutput(0, ElementType.Float, [Dim.Fixed(values.Length)], floats: values);
         }
         else if (context.Attribute("value_int") is { } i)
         {

@@ -26,7 +26,9 @@ internal readonly record struct SymInt(long? Value, string? Symbol)
 
     /// <summary>Converts the element to a dimension; negative numbers become unknown.</summary>
     /// <returns>The dimension.</returns>
-    public Dim ToDim() => Value is { } v ? (v >= 0 ? Dim.Fixed(v) : Dim.Unknown) : Symbol is { } s ? Dim.Symbol(s) : Dim.Unknown;
+    public Dim ToDim() => Value is { } v
+        ? (v >= 0 ? Dim.Fixed(v) : Dim.Unknown)
+        : Symbol is { } s ? Dim.Symbol(s) : Dim.Unknown;
 
     /// <summary>Applies integer arithmetic as ONNX's Add, Sub, Mul and Div do, keeping symbols where exact.</summary>
     /// <param name="op">The operator.</param>

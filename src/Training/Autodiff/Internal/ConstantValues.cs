@@ -9,9 +9,8 @@ internal static class ConstantValues
     {
         ElementType.Int64 => TensorProtos.ToArray<long>(tensor),
         ElementType.Int32 => TensorProtos.ToArray<int>(tensor).Select(v => (long)v).ToArray(),
-        ElementType.Bool => TensorProtos.ToArray<bool>(tensor).Select(v => v ? 1L : 0L).ToArray(),
-        ElementType.UInt8 => TensorProtos.ToArray<byte>(tensor).Select(v => (long)v).ToArray(),
-        ElementType.Int8 => TensorProtos.ToArray<sbyte>(tensor).Select(v => (long)v).ToArray(),
+        ElementType.Bool or ElementType.UInt8 => ReadBytes(tensor).Select(v => (long)v).ToArray(),
+        ElementType.Int8 => ReadBytes(tensor).Select(v => (long)(sbyte)v).ToArray(),
         _ => null,
     };
 
@@ -24,6 +23,12 @@ internal static class ConstantValues
     };
 
     public static long ElementCount(TensorProto tensor) => TensorProtos.ElementCount(tensor.Dims.ToArray());
+
+    /// <summary>
+    /// Reads one-byte elements directly: the generic reader sizes bool by its marshalled size (4 bytes).
+    /// </summary>
+    private static byte[] ReadBytes(TensorProto tensor) =>
+        tensor.RawData.IsEmpty ? tensor.Int32Data.Select(v => (byte)v).ToArray() : tensor.RawData.ToByteArray();
 
     private static double[] ReadHalves(TensorProto tensor)
     {

@@ -161,7 +161,7 @@ internal static class TrainingRewrites
                     node.Input.Add(string.Empty);
                 }
 
-                node.Input[2] = e.Constant(TensorProtos.Create(string.Empty, ElementType.Bool, [], new[] { true }), "training_mode");
+                node.Input[2] = e.Constant(TrueScalar(), "training_mode");
             }
 
             nodes.Add(node);
@@ -199,4 +199,11 @@ internal static class TrainingRewrites
             renames[node.Output[1]] = maskName;
         }
     }
+
+    /// <summary>Creates a boolean scalar <c>true</c> (TensorProtos.Create measures bool by its marshalled size, 4).</summary>
+    private static TensorProto TrueScalar() => new()
+    {
+        DataType = (int)ElementType.Bool,
+        RawData = Google.Protobuf.ByteString.CopyFrom(1),
+    };
 }

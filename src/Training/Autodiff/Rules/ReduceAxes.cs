@@ -12,7 +12,10 @@ internal sealed class ReduceAxes
         IsNoop = isNoop;
     }
 
-    /// <summary>Gets the reduced axes, sorted and non-negative; null when they are only known at run time.</summary>
+    /// <summary>
+    /// Gets the reduced axes, sorted and non-negative; null when they are only known at run time (with keepdims) or
+    /// when every axis of an input of unknown rank is reduced. Either way dY then broadcasts against X as it is.
+    /// </summary>
     public long[]? Axes { get; }
 
     public bool KeepDims { get; }
@@ -24,8 +27,19 @@ internal sealed class ReduceAxes
     public static ReduceAxes Resolve(GradientContext c, int inputSince)
     {
         var keep = c.GetInt("keepdims", 1) != 0;
-        var rank = c.RankOf(c.Input(0)) ?? throw c.NotDefined($"the rank of input '{c.Input(0).Name}' is unknown.");
         var axes = c.ReadAxes(1, inputSince);
+        var noop = c.GetInt("noop_with_empty_axes", 0) != 0;
+        if (c.RankOf(c.Input(0)) is not { } rank)
+        {
+            // Of unknown rank, only a reduction of every axis can be undone: dY is then a scalar to expand.
+            if (axes is { Length: 0 } && !noop)
+            {
+                return new ReduceAxes(null, true, false);
+            }
+
+            throw c.NotDefined($"the rank of input '{c.Input(0).Name}' is unknown.");
+        }
+
         if (axes is null)
         {
             if (!keep)
@@ -38,7 +52,7 @@ internal sealed class ReduceAxes
 
         if (axes.Length == 0)
         {
-            if (c.GetInt("noop_with_empty_axes", 0) != 0)
+            if (noop)
             {
                 return new ReduceAxes([], keep, true);
             }

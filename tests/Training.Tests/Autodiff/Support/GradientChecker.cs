@@ -28,7 +28,8 @@ internal static class GradientChecker
         double delta = DefaultDelta,
         double absoluteTolerance = DefaultAbsoluteTolerance,
         double relativeTolerance = DefaultRelativeTolerance,
-        int seed = 7)
+        int seed = 7,
+        bool forceTrainingMode = false)
     {
         var outputName = forward.Graph.Output[0].Name;
         using var forwardRunner = new OrtRunner(forward);
@@ -36,7 +37,12 @@ internal static class GradientChecker
         var r = TestTensor.Random(y.Shape, seed);
 
         var lossModel = WithDotLoss(forward, outputName, r);
-        var result = AutodiffApi.Differentiate(lossModel, new GradientRequest { Losses = ["loss"], WithRespectTo = withRespectTo });
+        var result = AutodiffApi.Differentiate(lossModel, new GradientRequest
+        {
+            Losses = ["loss"],
+            WithRespectTo = withRespectTo,
+            ForceTrainingMode = forceTrainingMode,
+        });
         Assert.All(result.Model.Graph.Node, n => Assert.True(n.Domain.Length == 0, $"Node {n.Name} uses domain {n.Domain}."));
         using var gradientRunner = new OrtRunner(result.Model);
         var gradientNames = withRespectTo.Select(w => result.GradientOutputs[w]).ToArray();

@@ -38,4 +38,20 @@ internal static class ModelFactory
 
     public static Dictionary<string, TestTensor> Feed(IReadOnlyList<(string Name, TestTensor Tensor)> inputs) =>
         inputs.ToDictionary(i => i.Name, i => i.Tensor, StringComparer.Ordinal);
+
+    /// <summary>Adds a float scalar initializer under a fresh name.</summary>
+    public static GraphValue Scalar(GraphBuilder b, float value)
+    {
+        var tensor = TensorProtos.Scalar(b.UniqueName("scalar"), value);
+        b.Graph.Initializer.Add(tensor);
+        return new GraphValue(tensor.Name);
+    }
+
+    /// <summary>Adds a one-dimensional int64 initializer under a fresh name.</summary>
+    public static GraphValue Int64s(GraphBuilder b, long[] values)
+    {
+        var tensor = TensorProtos.FromInt64s(b.UniqueName("ints"), [values.Length], values);
+        b.Graph.Initializer.Add(tensor);
+        return new GraphValue(tensor.Name);
+    }
 }

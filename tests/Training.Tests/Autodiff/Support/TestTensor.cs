@@ -43,7 +43,10 @@ internal sealed record TestTensor(ElementType Type, long[] Shape, Array Data)
         {
             ElementType.Float => Floats(shape, TensorProtos.ToArray<float>(proto)),
             ElementType.Int64 => Int64s(shape, TensorProtos.ToArray<long>(proto)),
-            ElementType.Bool => Bools(shape, TensorProtos.ToArray<bool>(proto)),
+            // TensorProtos.ToArray<bool> sizes bool by its marshalled size, so the bytes are read here.
+            ElementType.Bool => Bools(shape, proto.RawData.IsEmpty
+                ? proto.Int32Data.Select(v => v != 0).ToArray()
+                : proto.RawData.Span.ToArray().Select(v => v != 0).ToArray()),
             var t => throw new NotSupportedException($"Tensor '{proto.Name}' has type {t}, which tests do not read."),
         };
     }
