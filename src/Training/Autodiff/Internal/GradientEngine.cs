@@ -572,6 +572,24 @@ internal sealed class GradientEngine
         return name;
     }
 
+    /// <summary>Fills in the element type and shape of graph outputs that declare none, where inference knows them.</summary>
+    private void CompleteOutputTypes()
+    {
+        foreach (var output in _graph.Output)
+        {
+            var tensor = output.Type?.TensorType;
+            if (tensor is not null && tensor.Shape is not null && tensor.ElemType != 0)
+            {
+                continue;
+            }
+
+            if (_shapes.Get(output.Name) is { Shape: { } shape, Type: var type } && type != ElementType.Undefined)
+            {
+                output.Type = ValueInfos.Tensor(output.Name, type, shape).Type;
+            }
+        }
+    }
+
     private bool IsOutput(string name) => _graph.Output.Any(o => o.Name == name);
 
     /// <summary>Lays out forward nodes, the nodes placed right after them, then the backward nodes; drops dead ones.</summary>
@@ -616,6 +634,7 @@ internal sealed class GradientEngine
         kept.Reverse();
         _graph.Node.Clear();
         _graph.Node.AddRange(kept);
+        CompleteOutputTypes();
 
         // Constants added for rules whose results turned out unused go too.
         var unused = _graph.Initializer

@@ -38,7 +38,9 @@ internal sealed class DualConeProjection
         return h;
     }
 
-    /// <summary>Returns v for the lower bound u, starting the active set from <paramref name="freeGuess"/> if given.</summary>
+    /// <summary>
+    /// Returns v for the lower bound u, starting the active set from <paramref name="freeGuess"/> if given.
+    /// </summary>
     public double[] Project(double[,] h, ReadOnlySpan<double> lower, bool[]? freeGuess = null)
     {
         double[] v = LowerBoundQpSolver.Solve(h, lower, freeGuess, out int iterations);

@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using MtlOnnx.Training.Multitask.Internal;
 
 namespace MtlOnnx.Training.Multitask.Aggregation;
@@ -89,17 +91,29 @@ public sealed class GradDropAggregator : ICoordinateAggregator
             keep[k] = purity > thresholds[k] ? 1f : purity < thresholds[k] ? -1f : 0f;
         }
 
-        // Pass 3: row by row, so each task gradient streams through once.
+        // Pass 3: row by row, so each task gradient streams through once. The mask is random by design, so a branch
+        // per element would mispredict half the time; the vector select keeps the loop branch-free.
         update.Clear();
-        float kept = 1f;
-        float dropped = (float)leak;
+        var kept = new Vector<float>(1f);
+        var dropped = new Vector<float>((float)leak);
+        int vectorEnd = p - (p % Vector<float>.Count);
+        Span<Vector<float>> updateVectors = MemoryMarshal.Cast<float, Vector<float>>(update[..vectorEnd]);
+        ReadOnlySpan<Vector<float>> keepVectors = MemoryMarshal.Cast<float, Vector<float>>(keep.AsSpan(0, vectorEnd));
         for (int i = 0; i < t; i++)
         {
             ReadOnlySpan<float> row = gradients.Row(i);
-            for (int k = 0; k < p; k++)
+            ReadOnlySpan<Vector<float>> rowVectors = MemoryMarshal.Cast<float, Vector<float>>(row[..vectorEnd]);
+            for (int v = 0; v < rowVectors.Length; v++)
+            {
+                Vector<float> g = rowVectors[v];
+                Vector<int> mask = Vector.GreaterThan(g * keepVectors[v], Vector<float>.Zero);
+                updateVectors[v] += g * Vector.ConditionalSelect(mask, kept, dropped);
+            }
+
+            for (int k = vectorEnd; k < p; k++)
             {
                 float g = row[k];
-                update[k] += g * (g * keep[k] > 0 ? kept : dropped);
+                update[k] += g * (g * keep[k] > 0 ? 1f : (float)leak);
             }
         }
     }
