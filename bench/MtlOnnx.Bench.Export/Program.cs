@@ -71,7 +71,10 @@ internal static class Program
         var batch64 = runner.Measure(batch: 64, rounds, iterationsPerRound: 3);
         var torch = 1;
         Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LeNet-like, 3x{imageSize}x{imageSize} input, three heads; ONNX Runtime {OrtEnv.Instance().GetVersionString()} CPU, one intra-op thread, ORT_ENABLE_ALL; medians of {rounds} interleaved rounds."));
+        var runtime = OrtEnv.Instance().GetVersionString();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"LeNet-like, 3x{imageSize}x{imageSize} input, three heads; ONNX Runtime {runtime} CPU, one intra-op " +
+            $"thread, ORT_ENABLE_ALL; medians of {rounds} interleaved rounds."));
         Console.WriteLine();
         Console.WriteLine("| model | bytes | nodes | batch 1 (µs) | vs torch | batch 64 (µs) | vs torch |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
@@ -79,7 +82,8 @@ internal static class Program
         {
             var nodes = OnnxModelIO.Parse(models[i].Bytes).Graph.Node.Count;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {models[i].Name} | {models[i].Bytes.Length} | {nodes} | {single[i]:F1} | {single[i] / single[torch]:F2} | {batch64[i]:F1} | {batch64[i] / batch64[torch]:F2} |"));
+                $"| {models[i].Name} | {models[i].Bytes.Length} | {nodes} | {single[i]:F1} | " +
+                $"{single[i] / single[torch]:F2} | {batch64[i]:F1} | {batch64[i] / batch64[torch]:F2} |"));
         }
     }
 

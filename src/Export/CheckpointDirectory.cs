@@ -1,5 +1,6 @@
 using MtlOnnx.ModelCards;
 using MtlOnnx.Onnx;
+using MtlOnnx.Training.Artifacts;
 using MtlOnnx.Training.Checkpoints;
 
 namespace MtlOnnx.Export;
@@ -12,11 +13,11 @@ namespace MtlOnnx.Export;
 /// </summary>
 public static class CheckpointDirectory
 {
-    /// <summary>The eval graph's file name.</summary>
-    public const string EvalModelFileName = "eval_model.onnx";
+    /// <summary>The eval graph's file name, as <see cref="ArtifactGenerator"/> writes it.</summary>
+    public const string EvalModelFileName = ArtifactNames.EvalModel;
 
-    /// <summary>The checkpoint's file name.</summary>
-    public const string CheckpointFileName = "checkpoint.safetensors";
+    /// <summary>The checkpoint's file name, as <see cref="ArtifactGenerator"/> writes it.</summary>
+    public const string CheckpointFileName = ArtifactNames.Checkpoint;
 
     /// <summary>The model card's file name.</summary>
     public const string ModelCardFileName = "model_card.json";

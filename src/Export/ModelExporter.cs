@@ -141,13 +141,15 @@ public static class ModelExporter
             }
         }
 
-        modelFiles["config.pbtxt"] = Encoding.UTF8.GetBytes(TritonConfig.Create(name, float32, options.MaxBatchSize, labelFiles));
+        var config = TritonConfig.Create(name, float32, options.MaxBatchSize, labelFiles);
+        modelFiles["config.pbtxt"] = Encoding.UTF8.GetBytes(config);
         if (options.Force && Directory.Exists(versionDirectory))
         {
             ExportLog.Replacing(options.Logger, name, version);
         }
 
-        var written = ModelRepositoryWriter.Write(options.Repository, name, version, versionFiles, modelFiles, options.Force);
+        var written = ModelRepositoryWriter.Write(
+            options.Repository, name, version, versionFiles, modelFiles, options.Force);
         ExportLog.Exported(options.Logger, name, version, written);
         return new ExportResult(name, version, written, inference, verified, precision);
     }

@@ -30,7 +30,11 @@ public static class ExportCommand
         var explain = new Option<bool>("--explain") { Description = "Also write explain.onnx: per-task input saliency." };
         var force = new Option<bool>("--force") { Description = "Replace the version if it exists." };
         var noVerify = new Option<bool>("--no-verify") { Description = "Skip checking the export against the eval graph." };
-        var maxBatch = new Option<int>("--max-batch-size") { Description = "max_batch_size in config.pbtxt.", DefaultValueFactory = _ => 64 };
+        var maxBatch = new Option<int>("--max-batch-size")
+        {
+            Description = "max_batch_size in config.pbtxt.",
+            DefaultValueFactory = _ => 64,
+        };
         var maxDrop = new Option<double>("--max-accuracy-drop")
         {
             Description = "Refuse --fp16/--int8 when a task's accuracy drops by more points than this.",
