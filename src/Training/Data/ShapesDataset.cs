@@ -129,7 +129,7 @@ public sealed class ShapesDataset : IDataset
         var size = _size;
 
         // The shape fits in a circle of this radius (pixels); the centre keeps it inside the canvas.
-        var radius = factors.Scale * size * 0.24;
+        var radius = factors.Scale * size * 0.32;
         var margin = radius + 0.5;
         var cx = margin + (factors.X * (size - (2 * margin)));
         var cy = margin + (factors.Y * (size - (2 * margin)));

@@ -44,9 +44,9 @@ public sealed class ShapesDatasetTests
             return pixels.Sum();
         }
 
-        // Square 1.4² ≈ 1.96, ellipse π·0.5 ≈ 1.57, heart ≈ 2.3 (in units of radius²), at radius 7.68 px for scale 1.
-        Assert.InRange(Area(0, 1.0), 1.96 * 59 * 0.9, 1.96 * 59 * 1.1);
-        Assert.InRange(Area(1, 1.0), 1.57 * 59 * 0.9, 1.57 * 59 * 1.1);
+        // Square 1.4² ≈ 1.96, ellipse π·0.5 ≈ 1.57, heart ≈ 2.3 (in units of radius²), at radius 10.24 px for scale 1.
+        Assert.InRange(Area(0, 1.0), 1.96 * 104.9 * 0.9, 1.96 * 104.9 * 1.1);
+        Assert.InRange(Area(1, 1.0), 1.57 * 104.9 * 0.9, 1.57 * 104.9 * 1.1);
         Assert.InRange(Area(0, 0.5) * 4, Area(0, 1.0) * 0.85, Area(0, 1.0) * 1.15);
         Assert.NotEqual(Area(2, 1.0), Area(0, 1.0), 1);
     }

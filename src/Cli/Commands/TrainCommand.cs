@@ -1,0 +1,130 @@
+using System.CommandLine;
+using MtlOnnx.Training.Checkpoints;
+using MtlOnnx.Training.Data;
+using MtlOnnx.Training.Jobs;
+using MtlOnnx.Training.Trainer;
+using Spectre.Console;
+
+namespace MtlOnnx.Cli.Commands;
+
+/// <summary>
+/// <c>mtlonnx train JOB.yaml [--resume] [--threads N]</c>: trains a job with progress bars, validates each epoch,
+/// keeps the best checkpoint and writes the report. Ctrl+C saves a checkpoint and exits with code 130.
+/// </summary>
+public static class TrainCommand
+{
+    /// <summary>The exit code of a run stopped by Ctrl+C after saving its checkpoint.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Creates the command.</summary>
+    /// <returns>The command.</returns>
+    public static Command Create()
+    {
+        var job = new Argument<FileInfo>("job") { Description = "The job file (YAML)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the output folder's last checkpoint." };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: the runtime decides).", DefaultValueFactory = _ => 0 };
+        var command = new Command("train", "Train a multi-task model from a job file.") { job, resume, threads };
+        command.SetAction(parseResult =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            return Guard("train", error, () =>
+            {
+                var spec = JobFile.Load(parseResult.GetRequiredValue(job).FullName);
+                var result = Train(spec, parseResult.GetValue(resume), parseResult.GetValue(threads), output);
+                return result.Interrupted ? Interrupted : 0;
+            });
+        });
+        return command;
+    }
+
+    /// <summary>Trains a job with progress output; Ctrl+C (SIGINT) stops it after the current step with a checkpoint.</summary>
+    /// <param name="job">The job.</param>
+    /// <param name="resume">Whether to resume from the last checkpoint.</param>
+    /// <param name="threads">The ONNX Runtime threads.</param>
+    /// <param name="output">Where progress goes.</param>
+    /// <returns>The training result.</returns>
+    public static TrainingResult Train(JobSpec job, bool resume, int threads, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(output);
+        using var stop = new CancellationTokenSource();
+        void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            // The first Ctrl+C asks for a clean stop; the process stays alive until the checkpoint is written.
+            e.Cancel = true;
+            stop.Cancel();
+        }
+
+        Console.CancelKeyPress += OnCancel;
+        try
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+            var progress = new TrainingProgress(console);
+            var options = new TrainerOptions { Resume = resume, Threads = threads, Observer = progress };
+            TrainingResult? result = null;
+            if (console.Profile.Capabilities.Interactive)
+            {
+                console.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .Start(context =>
+                    {
+                        progress.Context = context;
+                        result = new MultiTaskTrainer(job, options).Run(stop.Token);
+                    });
+            }
+            else
+            {
+                result = new MultiTaskTrainer(job, options).Run(stop.Token);
+            }
+
+            Summarize(result!, output);
+            return result!;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= OnCancel;
+        }
+    }
+
+    /// <summary>Runs a command body and reports a user's mistake (bad job, data or checkpoint) as one line with exit code 1.</summary>
+    /// <param name="command">The command name.</param>
+    /// <param name="error">Where the message goes.</param>
+    /// <param name="body">The body.</param>
+    /// <returns>The exit code.</returns>
+    internal static int Guard(string command, TextWriter error, Func<int> body) =>
+        CommandErrors.Run(command, error, () =>
+        {
+            try
+            {
+                return body();
+            }
+            catch (Exception ex) when (ex is JobFileException or DataSourceException or CheckpointException or ArgumentException)
+            {
+                error.WriteLine($"mtlonnx {command}: {ex.Message.ReplaceLineEndings(" ")}");
+                return CommandErrors.InputError;
+            }
+        });
+
+    private static void Summarize(TrainingResult result, TextWriter output)
+    {
+        if (result.Interrupted)
+        {
+            output.WriteLine($"Stopped early by Ctrl+C. Resume with: mtlonnx train JOB --resume (checkpoint {result.LastCheckpoint}).");
+            return;
+        }
+
+        output.WriteLine($"Best epoch: {result.BestEpoch + 1}; checkpoint {result.BestCheckpoint}.");
+        var final = result.Test ?? result.Validation;
+        if (final is not null)
+        {
+            output.WriteLine(result.Test is null ? "Validation metrics:" : "Test metrics:");
+            EvalCommand.WriteTable(final, output);
+        }
+
+        if (result.ReportPath is not null)
+        {
+            output.WriteLine($"Report: {result.ReportPath}");
+        }
+    }
+}
