@@ -13,6 +13,9 @@ namespace MtlOnnx.Training.Autodiff.Internal;
 /// all others carry the adjoint of the weighted loss sum. Where the two regions meet, the per-loss adjoints are
 /// combined once (<c>Σᵢ wᵢ·adjᵢ</c>), so the part of the backward pass that all losses share is built once.
 /// Contributions to a tensor with several consumers are added as they arrive, which frees them early.
+/// Backward nodes follow the reverse forward order, so each activation's last use comes as soon as its layer is
+/// reached; masks and shapes that rules derive from forward tensors are placed right after their producers, so
+/// that a large activation can die once its small derivative (a boolean mask, a shape) exists.
 /// </remarks>
 internal sealed class GradientEngine
 {
