@@ -26,7 +26,9 @@ internal static class MultiFashionLeNet
         var x = b.AddInput("x", ElementType.Float, batch, 1, 36, 36);
         var left = b.AddInput("labels_left", ElementType.Int64, batch);
         var right = b.AddInput("labels_right", ElementType.Int64, batch);
-        var p = Parameters.ToDictionary(q => q.Name, q => b.AddInput(q.Name, ElementType.Float, q.Shape.Select(d => (Dim)d).ToArray()));
+        var p = Parameters.ToDictionary(
+            q => q.Name,
+            q => b.AddInput(q.Name, ElementType.Float, q.Shape.Select(d => (Dim)d).ToArray()));
 
         GraphValue Pool(GraphValue v) => b.Node("MaxPool", [v], Attr.Ints("kernel_shape", 2, 2), Attr.Ints("strides", 2, 2));
         var h = b.Relu(Pool(b.Conv(x, p["conv1.weight"], p["conv1.bias"])));

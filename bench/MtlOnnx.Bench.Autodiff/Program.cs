@@ -48,8 +48,13 @@ foreach (var (name, shape) in MultiFashionLeNet.Parameters)
         Uniform(random, shape.Aggregate(1L, (a, d) => a * d), 1 / Math.Sqrt(fanIn)), shape);
 }
 
-var step = Time(result.Model, feeds, options, ["loss_left", "loss_right", .. result.GradientOutputs.Values],
-    name => name.StartsWith("loss", StringComparison.Ordinal) ? [] : MultiFashionLeNet.Parameters.First(p => $"{p.Name}_grad" == name).Shape);
+var gradientShapes = MultiFashionLeNet.Parameters.ToDictionary(p => result.GradientOutputs[p.Name], p => p.Shape);
+var step = Time(
+    result.Model,
+    feeds,
+    options,
+    ["loss_left", "loss_right", .. result.GradientOutputs.Values],
+    name => gradientShapes.TryGetValue(name, out var shape) ? shape : []);
 var peak = PeakResidentBytes();
 var forwardOnly = Time(forward, feeds, options, ["loss_left", "loss_right"], _ => []);
 
@@ -82,7 +87,7 @@ foreach (var value in feeds.Values)
 static double[] Time(
     ModelProto model,
     Dictionary<string, OrtValue> feeds,
-    (long Batch, int Threads, int Iterations, int Warmup, string? JsonPath, string? SavePath) options,
+    BenchOptions options,
     string[] outputNames,
     Func<string, long[]> shapeOf)
 {
@@ -97,7 +102,7 @@ static double[] Time(
     var inputNames = session.InputNames.ToArray();
     var inputs = inputNames.Select(n => feeds[n]).ToArray();
     var outputs = outputNames
-        .Select(n => OrtValue.CreateTensorValueFromMemory(new float[Math.Max(1, shapeOf(n).Aggregate(1L, (a, d) => a * d))], shapeOf(n)))
+        .Select(n => OrtValue.CreateTensorValueFromMemory(new float[shapeOf(n).Aggregate(1L, (a, d) => a * d)], shapeOf(n)))
         .ToArray();
     using var runOptions = new RunOptions();
     try
@@ -137,7 +142,8 @@ static ModelProto TinyModel()
 static double Median(double[] values)
 {
     var sorted = values.Order().ToArray();
-    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    var middle = sorted.Length / 2;
+    return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 static float[] Uniform(Random random, long count, double bound)
@@ -151,7 +157,8 @@ static float[] Uniform(Random random, long count, double bound)
     return data;
 }
 
-static long[] Labels(Random random, long count) => Enumerable.Range(0, (int)count).Select(_ => (long)random.Next(10)).ToArray();
+static long[] Labels(Random random, long count) =>
+    Enumerable.Range(0, (int)count).Select(_ => (long)random.Next(10)).ToArray();
 
 // VmHWM is the process's peak resident set, the figure PyTorch's side reports through getrusage.
 static long PeakResidentBytes()
@@ -160,27 +167,30 @@ static long PeakResidentBytes()
     {
         if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
         {
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            var kilobytes = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+            return long.Parse(kilobytes, CultureInfo.InvariantCulture) * 1024;
         }
     }
 
     return 0;
 }
 
-static (long Batch, int Threads, int Iterations, int Warmup, string? JsonPath, string? SavePath) ParseArguments(string[] args)
+static BenchOptions ParseArguments(string[] args)
 {
-    (long Batch, int Threads, int Iterations, int Warmup, string? JsonPath, string? SavePath) o = (256, 2, 30, 5, null, null);
+    var o = new BenchOptions(256, 2, 30, 5, null, null);
     for (var i = 0; i + 1 < args.Length; i += 2)
     {
         switch (args[i])
         {
-            case "--batch": o.Batch = long.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-            case "--threads": o.Threads = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-            case "--iterations": o.Iterations = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-            case "--warmup": o.Warmup = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-            case "--json": o.JsonPath = args[i + 1]; break;
-            case "--save": o.SavePath = args[i + 1]; break;
-            default: throw new ArgumentException($"Unknown option '{args[i]}'; expected --batch, --threads, --iterations, --warmup, --json or --save.");
+            case "--batch": o = o with { Batch = long.Parse(args[i + 1], CultureInfo.InvariantCulture) }; break;
+            case "--threads": o = o with { Threads = int.Parse(args[i + 1], CultureInfo.InvariantCulture) }; break;
+            case "--iterations": o = o with { Iterations = int.Parse(args[i + 1], CultureInfo.InvariantCulture) }; break;
+            case "--warmup": o = o with { Warmup = int.Parse(args[i + 1], CultureInfo.InvariantCulture) }; break;
+            case "--json": o = o with { JsonPath = args[i + 1] }; break;
+            case "--save": o = o with { SavePath = args[i + 1] }; break;
+            default:
+                throw new ArgumentException(
+                    $"Unknown option '{args[i]}'; expected --batch, --threads, --iterations, --warmup, --json or --save.");
         }
     }
 

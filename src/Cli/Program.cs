@@ -31,6 +31,8 @@ public static class Program
 
         // One line per command; each command lives in Commands/<Name>Command.cs.
         root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(QuickstartCommand.Create());

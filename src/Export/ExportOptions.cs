@@ -8,6 +8,12 @@ namespace MtlOnnx.Export;
 /// </summary>
 public sealed class ExportOptions
 {
+    /// <summary>
+    /// Gets or sets the training checkpoint directory that <see cref="ModelExporter.Export(ExportOptions)"/> reads
+    /// (see <see cref="CheckpointDirectory"/>); not used when an <see cref="ExportSource"/> is given.
+    /// </summary>
+    public string? Checkpoint { get; set; }
+
     /// <summary>Gets or sets the model repository folder. Required.</summary>
     public string Repository { get; set; } = string.Empty;
 

@@ -14,7 +14,10 @@ public sealed class ExportSource
     /// <param name="parameters">The trained values keyed by parameter name.</param>
     /// <param name="tasks">The tasks to export.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public ExportSource(ModelProto evalModel, IReadOnlyDictionary<string, TensorProto> parameters, IReadOnlyList<ExportTask> tasks)
+    public ExportSource(
+        ModelProto evalModel,
+        IReadOnlyDictionary<string, TensorProto> parameters,
+        IReadOnlyList<ExportTask> tasks)
     {
         ArgumentNullException.ThrowIfNull(evalModel);
         ArgumentNullException.ThrowIfNull(parameters);

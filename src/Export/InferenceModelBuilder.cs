@@ -23,7 +23,7 @@ public static class InferenceModelBuilder
     /// <param name="options">The tasks and passes.</param>
     /// <returns>The inference model.</returns>
     /// <exception cref="ArgumentException">No task was given.</exception>
-    /// <exception cref="CheckpointMismatchException">A parameter is missing, unknown or of another shape or type.</exception>
+    /// <exception cref="ParameterMismatchException">A parameter is missing, unknown or of another shape or type.</exception>
     /// <exception cref="ExportException">The graph cannot be exported (see the message).</exception>
     public static InferenceModel Build(
         ModelProto evalModel,
@@ -127,7 +127,7 @@ public static class InferenceModelBuilder
         var unknown = parameters.Keys.Where(k => !inputs.Contains(k)).Order(StringComparer.Ordinal).ToList();
         if (unknown.Count > 0)
         {
-            throw new CheckpointMismatchException(
+            throw new ParameterMismatchException(
                 $"The checkpoint holds {unknown.Count} parameter(s) that graph '{graph.Name}' has no input for: " +
                 $"{string.Join(", ", unknown.Take(5).Select(n => $"'{n}'"))}. The checkpoint belongs to another model.");
         }
@@ -149,7 +149,7 @@ public static class InferenceModelBuilder
         {
             if (!data.Contains(input.Name) && !parameters.ContainsKey(input.Name) && !initializers.Contains(input.Name))
             {
-                throw new CheckpointMismatchException(
+                throw new ParameterMismatchException(
                     $"Graph input '{input.Name}' is a parameter the task outputs need, but the checkpoint has no " +
                     "value for it.");
             }

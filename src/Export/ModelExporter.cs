@@ -27,12 +27,25 @@ public static class ModelExporter
     private const int SampleBatchSize = 4;
     private const int SampleSeed = 20240611;
 
+    /// <summary>Exports the model of a training checkpoint directory (<see cref="ExportOptions.Checkpoint"/>).</summary>
+    /// <param name="options">The checkpoint directory, and where and how to export.</param>
+    /// <returns>What was written.</returns>
+    /// <exception cref="ArgumentException">The checkpoint directory or the repository is not given.</exception>
+    /// <exception cref="ExportException">The directory cannot be read or the model cannot be exported; the
+    /// subclasses name the reason as for <see cref="Export(ExportSource, ExportOptions)"/>.</exception>
+    public static ExportResult Export(ExportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.Checkpoint, nameof(options));
+        return Export(CheckpointDirectory.Load(options.Checkpoint), options);
+    }
+
     /// <summary>Exports a model.</summary>
     /// <param name="source">The eval graph, parameters, tasks and companions.</param>
     /// <param name="options">Where and how to export.</param>
     /// <returns>What was written.</returns>
     /// <exception cref="ArgumentException">The repository is not given.</exception>
-    /// <exception cref="CheckpointMismatchException">The parameters do not fit the graph.</exception>
+    /// <exception cref="ParameterMismatchException">The parameters do not fit the graph.</exception>
     /// <exception cref="ExportVerificationException">The export does not compute what the eval graph computes.</exception>
     /// <exception cref="PrecisionRejectedException">A reduced precision changed a metric beyond the limit.</exception>
     /// <exception cref="ModelRepositoryException">The version exists, or the repository cannot be written.</exception>
@@ -128,13 +141,15 @@ public static class ModelExporter
             }
         }
 
-        modelFiles["config.pbtxt"] = Encoding.UTF8.GetBytes(TritonConfig.Create(name, float32, options.MaxBatchSize, labelFiles));
+        var config = TritonConfig.Create(name, float32, options.MaxBatchSize, labelFiles);
+        modelFiles["config.pbtxt"] = Encoding.UTF8.GetBytes(config);
         if (options.Force && Directory.Exists(versionDirectory))
         {
             ExportLog.Replacing(options.Logger, name, version);
         }
 
-        var written = ModelRepositoryWriter.Write(options.Repository, name, version, versionFiles, modelFiles, options.Force);
+        var written = ModelRepositoryWriter.Write(
+            options.Repository, name, version, versionFiles, modelFiles, options.Force);
         ExportLog.Exported(options.Logger, name, version, written);
         return new ExportResult(name, version, written, inference, verified, precision);
     }

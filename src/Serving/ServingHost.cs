@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -46,6 +47,12 @@ public static class ServingHost
     {
         ArgumentNullException.ThrowIfNull(args);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+
+        // Lowest precedence: a request log line per call is noise for a server at thousands of calls a second.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" },
+        });
         builder.Configuration.AddEnvironmentVariables("MTLONNX_");
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(Flags));
         if (overrides is not null)
@@ -101,12 +108,11 @@ public static class ServingHost
             grpc.EnableDetailedErrors = false;
             grpc.Interceptors.Add<ErrorInterceptor>();
             grpc.Interceptors.Add<AuthInterceptor>();
+            // grpc-dotnet falls back to its own uncapped gzip when the list is empty, so gzip is always ours:
+            // capped, or refusing.
             grpc.CompressionProviders.Clear();
-            if (limits.AllowCompressedRequests)
-            {
-                var cap = limits.MaxDecompressedBytes > 0 ? limits.MaxDecompressedBytes : limits.MaxRequestBytes;
-                grpc.CompressionProviders.Add(new CappedGzipCompressionProvider(cap));
-            }
+            var cap = limits.MaxDecompressedBytes > 0 ? limits.MaxDecompressedBytes : limits.MaxRequestBytes;
+            grpc.CompressionProviders.Add(new CappedGzipCompressionProvider(limits.AllowCompressedRequests ? cap : -1));
         });
         if (options.Security.EnableReflection)
         {
@@ -144,9 +150,13 @@ public static class ServingHost
         {
             kestrel.AddServerHeader = false;
 
-            // One gRPC message plus its 5-byte frame header: the body limit and the message limit agree.
-            kestrel.Limits.MaxRequestBodySize = (long)options.Limits.MaxRequestBytes + 5;
+            // The gRPC limit is checked on each message's 5-byte header, and must be the one that answers, with
+            // ResourceExhausted. Kestrel counts body bytes as they arrive, and a client may send a whole stream
+            // window before the header is read; so Kestrel's limit is one message plus one window: still a bound on
+            // memory, never the first to trip.
             kestrel.Limits.Http2.MaxStreamsPerConnection = 100;
+            kestrel.Limits.MaxRequestBodySize =
+                (long)options.Limits.MaxRequestBytes + kestrel.Limits.Http2.InitialStreamWindowSize + 5;
 
             kestrel.Listen(address, options.Port, listen => Endpoint(listen, certificate, clientCas, options.Tls,
                 certificate is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2));

@@ -17,8 +17,8 @@ public sealed class InferenceModelBuilderTests
             [s_model.InputName] = (s_model.SampleBatch(batch), s_model.BatchShape(batch)),
         };
 
-        var reference = OrtTestRunner.Run(
-            InferenceModelBuilder.PruneToTasks(s_model.Eval, s_model.Tasks), input, s_model.Parameters, s_model.Tasks.Select(t => t.Name));
+        var pruned = InferenceModelBuilder.PruneToTasks(s_model.Eval, s_model.Tasks);
+        var reference = OrtTestRunner.Run(pruned, input, s_model.Parameters, s_model.Tasks.Select(t => t.Name));
         var actual = OrtTestRunner.Run(exported.Model, input, null, s_model.Tasks.Select(t => t.Name));
         foreach (var task in s_model.Tasks)
         {
@@ -122,7 +122,7 @@ public sealed class InferenceModelBuilderTests
         parameters.Remove("conv2.weight");
         var options = new InferenceModelOptions { Tasks = s_model.Tasks, InputNames = [s_model.InputName] };
 
-        var error = Assert.Throws<CheckpointMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
+        var error = Assert.Throws<ParameterMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
         Assert.Contains("'conv2.weight'", error.Message, StringComparison.Ordinal);
     }
 
@@ -135,7 +135,7 @@ public sealed class InferenceModelBuilderTests
         };
         var options = new InferenceModelOptions { Tasks = s_model.Tasks, InputNames = [s_model.InputName] };
 
-        var error = Assert.Throws<CheckpointMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
+        var error = Assert.Throws<ParameterMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
         Assert.Contains("[31]", error.Message, StringComparison.Ordinal);
         Assert.Contains("[32]", error.Message, StringComparison.Ordinal);
     }
@@ -149,7 +149,7 @@ public sealed class InferenceModelBuilderTests
         };
         var options = new InferenceModelOptions { Tasks = s_model.Tasks };
 
-        var error = Assert.Throws<CheckpointMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
+        var error = Assert.Throws<ParameterMismatchException>(() => InferenceModelBuilder.Build(s_model.Eval, parameters, options));
         Assert.Contains("'encoder.layer0.weight'", error.Message, StringComparison.Ordinal);
     }
 

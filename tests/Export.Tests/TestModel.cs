@@ -132,7 +132,7 @@ public sealed record TestModel(
                 Name = task.Name,
                 Kind = task.Kind,
                 Labels = task.Kind == TaskKind.Multiclass ? task.Labels.ToList() : [],
-                Outputs = [task.Name],
+                Outputs = [task.SourceOutput],
             });
         }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 
@@ -20,7 +21,7 @@ public static class TensorProtos
     public static TensorProto Create<T>(string name, ElementType type, ReadOnlySpan<long> dims, ReadOnlySpan<T> values)
         where T : unmanaged
     {
-        if (Marshal.SizeOf<T>() != ElementTypes.SizeOf(type))
+        if (Unsafe.SizeOf<T>() != ElementTypes.SizeOf(type))
         {
             throw new ArgumentException(
                 $"Tensor '{name}': a {typeof(T).Name} element cannot hold ONNX type {ElementTypes.Name(type)}.",
@@ -108,11 +109,11 @@ public static class TensorProtos
         if (!tensor.RawData.IsEmpty)
         {
             var bytes = tensor.RawData.Span;
-            if (bytes.Length != count * Marshal.SizeOf<T>())
+            if (bytes.Length != count * Unsafe.SizeOf<T>())
             {
                 throw new ModelFormatException(
                     $"Tensor '{tensor.Name}' ({ElementTypes.Name(type)}, {count} elements) has {bytes.Length} bytes " +
-                    $"of raw data, expected {count * Marshal.SizeOf<T>()}.");
+                    $"of raw data, expected {count * Unsafe.SizeOf<T>()}.");
             }
 
             return MemoryMarshal.Cast<byte, T>(bytes).ToArray();

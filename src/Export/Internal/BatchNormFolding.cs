@@ -163,7 +163,8 @@ internal static class BatchNormFolding
         float[] bias;
         if (hasBias)
         {
-            if (!IsFloatConstant(initializers, gemm.Input[2]) || !TryPerOutput(initializers[gemm.Input[2]], factor.Length, out bias))
+            if (!IsFloatConstant(initializers, gemm.Input[2]) ||
+                !TryPerOutput(initializers[gemm.Input[2]], factor.Length, out bias))
             {
                 return false;
             }
@@ -204,7 +205,9 @@ internal static class BatchNormFolding
         Dictionary<string, NodeProto> producers,
         HashSet<string> taken)
     {
-        var biasIndex = IsFloatConstant(initializers, add.Input[1]) ? 1 : IsFloatConstant(initializers, add.Input[0]) ? 0 : -1;
+        var biasIndex = IsFloatConstant(initializers, add.Input[1]) ? 1
+            : IsFloatConstant(initializers, add.Input[0]) ? 0
+            : -1;
         if (biasIndex < 0 ||
             !producers.TryGetValue(add.Input[1 - biasIndex], out var matMul) ||
             matMul.OpType != "MatMul" ||
@@ -221,7 +224,8 @@ internal static class BatchNormFolding
 
         // FoldMatMul with a bias rewrote the weights only; the Add gets the folded bias.
         var newBias = FoldedBias(bias, 1.0, factor, mean, shift);
-        add.Input[biasIndex] = Store(graph, initializers[add.Input[biasIndex]], newBias, uses, taken, "_bnfolded", [factor.Length]);
+        var original = initializers[add.Input[biasIndex]];
+        add.Input[biasIndex] = Store(graph, original, newBias, uses, taken, "_bnfolded", [factor.Length]);
         return true;
     }
 

@@ -24,7 +24,14 @@ internal static partial class ExportLog
     [LoggerMessage(EventId = 4, Level = LogLevel.Information,
         Message = "{Precision} model: {Size} bytes ({Ratio:P0} of float32); task '{Task}' {Metric} {Reference:F4} -> {Value:F4}.")]
     public static partial void PrecisionMetric(
-        ILogger logger, ExportPrecision precision, long size, double ratio, string task, string metric, double reference, double value);
+        ILogger logger,
+        ExportPrecision precision,
+        long size,
+        double ratio,
+        string task,
+        string metric,
+        double reference,
+        double value);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information,
         Message = "Exported model '{Name}' version {Version} to '{Directory}'.")]

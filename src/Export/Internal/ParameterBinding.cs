@@ -9,7 +9,7 @@ namespace MtlOnnx.Export.Internal;
 internal static class ParameterBinding
 {
     /// <summary>Applies the pass and returns the number of parameters bound.</summary>
-    /// <exception cref="CheckpointMismatchException">A value's type or shape differs from its input's.</exception>
+    /// <exception cref="ParameterMismatchException">A value's type or shape differs from its input's.</exception>
     public static int Apply(GraphProto graph, IReadOnlyDictionary<string, TensorProto> parameters)
     {
         var bound = 0;
@@ -48,7 +48,7 @@ internal static class ParameterBinding
         var expectedType = ValueInfos.GetElementType(input);
         if (expectedType != ElementType.Undefined && (int)expectedType != value.DataType)
         {
-            throw new CheckpointMismatchException(
+            throw new ParameterMismatchException(
                 $"Parameter '{input.Name}' has type {ElementTypes.Name((ElementType)value.DataType)} in the " +
                 $"checkpoint, but the graph declares {ElementTypes.Name(expectedType)}.");
         }
@@ -67,7 +67,7 @@ internal static class ParameterBinding
 
         if (!matches)
         {
-            throw new CheckpointMismatchException(
+            throw new ParameterMismatchException(
                 $"Parameter '{input.Name}' has shape [{string.Join(", ", value.Dims)}] in the checkpoint, but the " +
                 $"graph declares [{string.Join(", ", expected)}].");
         }

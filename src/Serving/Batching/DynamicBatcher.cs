@@ -16,6 +16,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
     private readonly Channel<InferenceWork> _queue;
     private readonly Task[] _workers;
     private readonly long _delayTicks;
+    private readonly SemaphoreSlim _instances;
     private int _pending;
     private volatile bool _closed;
 
@@ -34,6 +35,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = settings.Instances == 1,
         });
+        _instances = new SemaphoreSlim(Math.Max(1, settings.Instances), Math.Max(1, settings.Instances));
         _workers = new Task[Math.Max(1, settings.Instances)];
         for (var i = 0; i < _workers.Length; i++)
         {
@@ -52,6 +54,23 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             throw ServingException.Invalid(
                 $"The request has a batch of {work.BatchSize}, more than the {_settings.MaxBatchSize} that " +
                 $"{_executor.Label} accepts.");
+        }
+
+        // Nothing queued, an instance idle and no delay to wait out: run here and now, as the direct scheduler
+        // would. The hops to a worker thread and back are what a lone request would otherwise pay for batching.
+        if (_delayTicks == 0 && !_closed && _queue.Reader.Count == 0 && _instances.Wait(0))
+        {
+            Interlocked.Increment(ref _pending);
+            try
+            {
+                await _executor.ExecuteAsync([work], work.BatchSize, null, work.CancellationToken).ConfigureAwait(false);
+                return await work.Completion.ConfigureAwait(false);
+            }
+            finally
+            {
+                _instances.Release();
+                Interlocked.Decrement(ref _pending);
+            }
         }
 
         if (_closed || !_queue.Writer.TryWrite(work))
@@ -81,6 +100,12 @@ internal sealed class DynamicBatcher : IInferenceScheduler
         _closed = true;
         _queue.Writer.TryComplete();
         await Task.WhenAll(_workers).ConfigureAwait(false);
+        while (Volatile.Read(ref _pending) > 0)
+        {
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+
+        _instances.Dispose();
     }
 
     private async Task WorkAsync()
@@ -121,6 +146,7 @@ internal sealed class DynamicBatcher : IInferenceScheduler
                 rows += work.BatchSize;
             }
 
+            await _instances.WaitAsync().ConfigureAwait(false);
             try
             {
                 await _executor.ExecuteAsync(batch, rows, null, CancellationToken.None).ConfigureAwait(false);
@@ -134,6 +160,10 @@ internal sealed class DynamicBatcher : IInferenceScheduler
                     work.Fail(new ServingException(Grpc.Core.StatusCode.Internal,
                         $"The batch of {_executor.Label} failed unexpectedly.", error));
                 }
+            }
+            finally
+            {
+                _instances.Release();
             }
         }
     }

@@ -14,7 +14,7 @@ internal sealed class CappedGzipCompressionProvider : ICompressionProvider
     private readonly long _maxBytes;
 
     /// <summary>Initializes the provider.</summary>
-    /// <param name="maxBytes">The most bytes one message may inflate to.</param>
+    /// <param name="maxBytes">The most bytes one message may inflate to; negative to refuse compressed requests.</param>
     public CappedGzipCompressionProvider(long maxBytes)
     {
         _maxBytes = maxBytes;
@@ -28,8 +28,16 @@ internal sealed class CappedGzipCompressionProvider : ICompressionProvider
         new GZipStream(stream, compressionLevel ?? CompressionLevel.Fastest, leaveOpen: true);
 
     /// <inheritdoc />
-    public Stream CreateDecompressionStream(Stream stream) =>
-        new CappedStream(new GZipStream(stream, CompressionMode.Decompress), _maxBytes);
+    public Stream CreateDecompressionStream(Stream stream)
+    {
+        if (_maxBytes < 0)
+        {
+            throw new RpcException(new Status(StatusCode.Unimplemented,
+                "This server does not accept compressed requests; send them uncompressed (grpc-encoding identity)."));
+        }
+
+        return new CappedStream(new GZipStream(stream, CompressionMode.Decompress), _maxBytes);
+    }
 
     private sealed class CappedStream : Stream
     {

@@ -95,4 +95,10 @@ internal static class Datatypes
         TensorElementType.String => DataType.TypeString,
         _ => DataType.TypeInvalid,
     };
+
+    /// <summary>Returns the name of a configuration type as config.pbtxt writes it (<c>TYPE_FP32</c>).</summary>
+    /// <param name="type">The configuration type.</param>
+    /// <returns>The name.</returns>
+    public static string ConfigName(DataType type) =>
+        ModelConfigReflection.Descriptor.EnumTypes[0].FindValueByNumber((int)type)?.Name ?? type.ToString();
 }

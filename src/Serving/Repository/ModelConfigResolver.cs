@@ -182,7 +182,8 @@ internal static class ModelConfigResolver
         if (type != DataType.TypeInvalid && type != expected)
         {
             throw new ModelLoadException(
-                $"The {source} gives {kind} '{spec.Name}' data type {type}; the model has {expected}.");
+                $"The {source} gives {kind} '{spec.Name}' data type {Datatypes.ConfigName(type)}; the model has " +
+                $"{Datatypes.ConfigName(expected)}.");
         }
 
         var graphDims = batched ? spec.Dims[1..] : spec.Dims;

@@ -115,11 +115,8 @@ internal sealed class ProtoTextParser
     {
         if (field.IsMap)
         {
-            var entry = ParseMessageBody(field.MessageType, token);
-            var keyField = field.MessageType.FindFieldByNumber(1);
-            var valueField = field.MessageType.FindFieldByNumber(2);
-            var map = (IDictionary)field.Accessor.GetValue(message);
-            map[keyField.Accessor.GetValue(entry)] = valueField.Accessor.GetValue(entry);
+            var (key, entryValue) = ParseMapEntry(field, token);
+            ((IDictionary)field.Accessor.GetValue(message))[key] = entryValue;
             return;
         }
 
@@ -147,15 +144,65 @@ internal sealed class ProtoTextParser
 
         var message = type.Parser.ParseFrom(ByteString.Empty);
         ParseFields(message, close);
+        return message;
+    }
 
-        // A map entry needs a value message even when the text gives none.
-        var valueField = type.IsMapEntry ? type.FindFieldByNumber(2) : null;
-        if (valueField is { FieldType: FieldType.Message } && valueField.Accessor.GetValue(message) is null)
+    // Map entries have no generated class of their own: read their key and value fields by hand.
+    private (object Key, object Value) ParseMapEntry(FieldDescriptor map, string open)
+    {
+        var close = open switch
         {
-            valueField.Accessor.SetValue(message, valueField.MessageType.Parser.ParseFrom(ByteString.Empty));
+            "{" => "}",
+            "<" => ">",
+            _ => throw Error($"expected '{{' to open an entry of '{map.Name}', found '{open}'"),
+        };
+
+        var keyField = map.MessageType.FindFieldByNumber(1);
+        var valueField = map.MessageType.FindFieldByNumber(2);
+        object? key = null;
+        object? value = null;
+        while (true)
+        {
+            var token = Next() ?? throw Error($"an entry of '{map.Name}' is not closed with '{close}'");
+            if (token == close)
+            {
+                break;
+            }
+
+            if (token is ";" or ",")
+            {
+                continue;
+            }
+
+            var target = token == keyField.Name ? keyField
+                : token == valueField.Name ? valueField
+                : throw Error($"an entry of '{map.Name}' has fields 'key' and 'value', not '{token}'");
+            var next = Next() ?? throw Error($"field '{token}' has no value");
+            if (next == ":")
+            {
+                next = Next() ?? throw Error($"field '{token}' has no value");
+            }
+
+            var parsed = target.FieldType == FieldType.Message ? ParseMessageBody(target.MessageType, next) : Scalar(target, next);
+            if (target == keyField)
+            {
+                key = parsed;
+            }
+            else
+            {
+                value = parsed;
+            }
         }
 
-        return message;
+        if (key is null)
+        {
+            throw Error($"an entry of '{map.Name}' has no key");
+        }
+
+        value ??= valueField.FieldType == FieldType.Message
+            ? valueField.MessageType.Parser.ParseFrom(ByteString.Empty)
+            : Scalar(valueField, valueField.FieldType is FieldType.String or FieldType.Bytes ? "\"\"" : "0");
+        return (key, value);
     }
 
     private object Scalar(FieldDescriptor field, string token)

@@ -405,7 +405,7 @@ public sealed class GradientContext
         return axes.Count == 0 ? x : Emit("Unsqueeze", [x, Int64s([.. axes])]);
     }
 
-    /// <summary>Emits <c>Split</c> along an axis into pieces of the given sizes (the sizes are an input from opset 13).</summary>
+    /// <summary>Emits <c>Split</c> along an axis into pieces of the given sizes (an input from opset 13).</summary>
     /// <param name="x">The tensor.</param>
     /// <param name="axis">The axis.</param>
     /// <param name="sizes">A one-dimensional int64 tensor of sizes.</param>
@@ -520,6 +520,7 @@ public sealed class GradientContext
 
     private GraphValue ReduceToShapeDynamic(GraphValue gradient, GraphValue target, int? lead)
     {
+        AutodiffLog.DynamicBroadcast(_emitter.Logger, Node.Name, ShapeOf(target) is null ? target.Name : gradient.Name);
         // Axes to sum are where the target's shape, left-padded with ones to the gradient's rank, is 1.
         var shape = Shape(target);
         if (lead is null)
@@ -527,7 +528,8 @@ public sealed class GradientContext
             // Ranks unknown until run time: pad with Rank(gradient) − Rank(target) ones.
             var missing = Sub(Emit("Shape", [Shape(gradient)]), Emit("Shape", [shape]));
             var one = TensorProtos.FromInt64s(string.Empty, [1], [1]);
-            shape = Emit("Concat", [Emit("ConstantOfShape", [missing], Attr.Tensor("value", one)), shape], Attr.Int("axis", 0));
+            var padding = Emit("ConstantOfShape", [missing], Attr.Tensor("value", one));
+            shape = Emit("Concat", [padding, shape], Attr.Int("axis", 0));
         }
         else if (lead > 0)
         {

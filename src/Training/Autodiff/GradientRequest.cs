@@ -1,8 +1,10 @@
+using MtlOnnx.Onnx;
+
 namespace MtlOnnx.Training.Autodiff;
 
 /// <summary>
-/// Describes which gradients <see cref="Autodiff.Differentiate"/> adds to a forward graph: the losses, how they
-/// are weighted, and the tensors to differentiate with respect to.
+/// Describes which gradients <see cref="Autodiff.Differentiate(ModelProto, GradientRequest)"/> adds to a forward
+/// graph: the losses, how they are weighted, and the tensors to differentiate with respect to.
 /// </summary>
 /// <remarks>
 /// The weighted-sum gradient of every tensor in <see cref="WithRespectTo"/> is the gradient of

@@ -3,8 +3,8 @@ using MtlOnnx.Onnx;
 namespace MtlOnnx.Training.Autodiff;
 
 /// <summary>
-/// The outcome of <see cref="Autodiff.Differentiate"/>: one model that computes the forward pass once and the
-/// requested gradients, with the names under which each gradient is an output.
+/// The outcome of <see cref="Autodiff.Differentiate(ModelProto, GradientRequest)"/>: one model that computes the
+/// forward pass once and the requested gradients, with the names under which each gradient is an output.
 /// </summary>
 public sealed class GradientResult
 {
@@ -41,7 +41,9 @@ public sealed class GradientResult
 
     /// <summary>
     /// Gets, for each running statistic of a training-mode <c>BatchNormalization</c> (its <c>input_mean</c> and
-    /// <c>input_var</c> tensors), the graph output holding its updated value, named <c>&lt;tensor&gt;_new</c>.
+    /// <c>input_var</c> tensors), the graph output holding its updated value: named <c>&lt;tensor&gt;_new</c>, or
+    /// the node's own running-mean and running-variance output names where it declares them (as PyTorch's
+    /// training-mode export does).
     /// </summary>
     /// <remarks>
     /// The update follows the ONNX convention <c>new = old·momentum + batch·(1 − momentum)</c>, with the population

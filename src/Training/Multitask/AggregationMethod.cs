@@ -52,7 +52,8 @@ public sealed class AggregationMethod : IMultitaskMethod
     public void GetLossWeights(ReadOnlySpan<float> losses, Span<float> weights) => weights.Fill(1f);
 
     /// <inheritdoc />
-    public void Aggregate(GradientMatrix gradients, ReadOnlySpan<float> losses, float[] update, MultitaskDiagnostics? diagnostics) =>
+    public void Aggregate(
+        GradientMatrix gradients, ReadOnlySpan<float> losses, float[] update, MultitaskDiagnostics? diagnostics) =>
         _aggregation.Aggregate(gradients, losses, update, diagnostics);
 
     /// <inheritdoc />

@@ -23,7 +23,9 @@ public sealed class GradientMatrix
 
     /// <summary>Initializes a new <see cref="GradientMatrix"/> over the given task gradient arrays.</summary>
     /// <param name="rows">One gradient array per task, all of the same length.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="rows"/> or one of its items is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentNullException">
+    /// <paramref name="rows"/> or one of its items is <see langword="null"/>.
+    /// </exception>
     /// <exception cref="ArgumentException">The rows are empty or differ in length.</exception>
     public GradientMatrix(IReadOnlyList<float[]> rows)
         : this(ToMemories(rows))
@@ -63,7 +65,9 @@ public sealed class GradientMatrix
     /// <summary>Gets the length P of every task gradient.</summary>
     public int Length => _rows[0].Length;
 
-    /// <summary>Gets or sets the largest number of threads used by the long reductions; 0 means the processor count.</summary>
+    /// <summary>
+    /// Gets or sets the largest number of threads used by the long reductions; 0 means the processor count.
+    /// </summary>
     public int MaxDegreeOfParallelism { get; set; }
 
     /// <summary>Gets the gradient of one task.</summary>
@@ -130,7 +134,9 @@ public sealed class GradientMatrix
         }
     }
 
-    /// <summary>Computes the inner product of one task gradient with another vector, accumulated in double precision.</summary>
+    /// <summary>
+    /// Computes the inner product of one task gradient with another vector, accumulated in double precision.
+    /// </summary>
     /// <param name="task">The task index.</param>
     /// <param name="vector">A vector of length P.</param>
     /// <returns>The inner product.</returns>
@@ -164,7 +170,9 @@ public sealed class GradientMatrix
         WeightedSumRange(w, destination, 0);
     }
 
-    /// <summary>Writes Σ_i weights[i] · g_i into <paramref name="destination"/>, splitting the work over threads.</summary>
+    /// <summary>
+    /// Writes Σ_i weights[i] · g_i into <paramref name="destination"/>, splitting the work over threads.
+    /// </summary>
     /// <param name="weights">The T task weights.</param>
     /// <param name="destination">The array of length P to overwrite.</param>
     /// <exception cref="ArgumentNullException"><paramref name="destination"/> is <see langword="null"/>.</exception>
@@ -233,14 +241,7 @@ public sealed class GradientMatrix
             TensorPrimitives.ConvertChecked(_rows[i].Span.Slice(blockStart, n), scratch.AsSpan(i * BlockLength, n));
         }
 
-        for (int i = 0; i < t; i++)
-        {
-            ReadOnlySpan<double> a = scratch.AsSpan(i * BlockLength, n);
-            for (int j = 0; j <= i; j++)
-            {
-                partial[(i * t) + j] += TensorPrimitives.Dot<double>(a, scratch.AsSpan(j * BlockLength, n));
-            }
-        }
+        Internal.GramKernel.Accumulate(scratch, BlockLength, t, n, partial);
     }
 
     private void WeightedSumRange(float[] weights, Span<float> destination, int offset)

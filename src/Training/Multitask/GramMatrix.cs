@@ -24,7 +24,9 @@ public sealed class GramMatrix
     /// <summary>Gets the number of tasks T.</summary>
     public int TaskCount { get; }
 
-    /// <summary>Gets or sets the inner product of the gradients of tasks <paramref name="i"/> and <paramref name="j"/>.</summary>
+    /// <summary>
+    /// Gets or sets the inner product of the gradients of tasks <paramref name="i"/> and <paramref name="j"/>.
+    /// </summary>
     /// <param name="i">The row task index.</param>
     /// <param name="j">The column task index.</param>
     /// <remarks>Setting an entry sets only that entry; callers keep the matrix symmetric.</remarks>
@@ -70,7 +72,9 @@ public sealed class GramMatrix
     /// <returns>The gradient norm, never negative.</returns>
     public double Norm(int task) => Math.Sqrt(Math.Max(this[task, task], 0));
 
-    /// <summary>Computes <c>(G w)_i</c>, the inner product of task <paramref name="i"/>'s gradient with Σ w_j g_j.</summary>
+    /// <summary>
+    /// Computes <c>(G w)_i</c>, the inner product of task <paramref name="i"/>'s gradient with Σ w_j g_j.
+    /// </summary>
     /// <param name="i">The task index.</param>
     /// <param name="weights">The T combination weights.</param>
     /// <returns>The inner product.</returns>

@@ -19,7 +19,9 @@ namespace MtlOnnx.Training.Multitask;
 /// <see cref="GetHeadWeights"/>, step the optimizer. For the representation source, back-propagate the update
 /// through the trunk once.
 /// </description></item>
-/// <item><description>Call <see cref="CompleteStep"/>, with the post-update losses if <see cref="RequiresLossesAfterStep"/>.</description></item>
+/// <item><description>
+/// Call <see cref="CompleteStep"/>, with the post-update losses if <see cref="RequiresLossesAfterStep"/>.
+/// </description></item>
 /// </list>
 /// <para>Call <see cref="CompleteEpoch"/> after each epoch. Implementations are not thread-safe.</para>
 /// </remarks>
@@ -51,7 +53,8 @@ public interface IMultitaskMethod
     /// <param name="update">The array of length P to overwrite.</param>
     /// <param name="diagnostics">Diagnostics to fill, or <see langword="null"/> to skip them.</param>
     /// <exception cref="InvalidOperationException">The method is a loss weighting and needs no gradients.</exception>
-    void Aggregate(GradientMatrix gradients, ReadOnlySpan<float> losses, float[] update, MultitaskDiagnostics? diagnostics);
+    void Aggregate(
+        GradientMatrix gradients, ReadOnlySpan<float> losses, float[] update, MultitaskDiagnostics? diagnostics);
 
     /// <summary>Writes the factor for each task head's own gradient; valid after <see cref="Aggregate"/>.</summary>
     /// <param name="losses">The task losses of the step.</param>

@@ -3,7 +3,9 @@ using MtlOnnx.Training.Multitask.Weighting;
 
 namespace MtlOnnx.Training.Multitask;
 
-/// <summary>Adapts an <see cref="ILossWeighting"/> to <see cref="IMultitaskMethod"/>: one weighted backward per step.</summary>
+/// <summary>
+/// Adapts an <see cref="ILossWeighting"/> to <see cref="IMultitaskMethod"/>: one weighted backward per step.
+/// </summary>
 public sealed class LossWeightingMethod : IMultitaskMethod
 {
     /// <summary>Initializes a new <see cref="LossWeightingMethod"/>.</summary>
@@ -37,7 +39,8 @@ public sealed class LossWeightingMethod : IMultitaskMethod
     public void GetLossWeights(ReadOnlySpan<float> losses, Span<float> weights) => Weighting.GetWeights(losses, weights);
 
     /// <inheritdoc />
-    public void Aggregate(GradientMatrix gradients, ReadOnlySpan<float> losses, float[] update, MultitaskDiagnostics? diagnostics) =>
+    public void Aggregate(
+        GradientMatrix gradients, ReadOnlySpan<float> losses, float[] update, MultitaskDiagnostics? diagnostics) =>
         throw new InvalidOperationException(
             $"Method '{Name}' weights the losses and needs no per-task gradients; back-propagate the weighted loss instead.");
 

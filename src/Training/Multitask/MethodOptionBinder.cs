@@ -18,8 +18,12 @@ public static class MethodOptionBinder
     /// <param name="method">The method's registry name, used in error messages.</param>
     /// <param name="target">The options object to modify.</param>
     /// <param name="values">The options by name; <see langword="null"/> leaves every default in place.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="method"/> or <paramref name="target"/> is <see langword="null"/>.</exception>
-    /// <exception cref="MultitaskConfigurationException">An option is unknown or its value cannot be converted.</exception>
+    /// <exception cref="ArgumentNullException">
+    /// <paramref name="method"/> or <paramref name="target"/> is <see langword="null"/>.
+    /// </exception>
+    /// <exception cref="MultitaskConfigurationException">
+    /// An option is unknown or its value cannot be converted.
+    /// </exception>
     public static void Apply(string method, object target, IReadOnlyDictionary<string, object?>? values)
     {
         ArgumentNullException.ThrowIfNull(method);

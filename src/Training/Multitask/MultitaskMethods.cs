@@ -48,7 +48,8 @@ public static class MultitaskMethods
             case "ew":
                 return Weighting(new FixedWeighting("ew", Enumerable.Repeat(1.0, taskCount).ToArray()), key, options);
             case "mean":
-                return Weighting(new FixedWeighting("mean", Enumerable.Repeat(1.0 / taskCount, taskCount).ToArray()), key, options);
+                double[] mean = Enumerable.Repeat(1.0 / taskCount, taskCount).ToArray();
+                return Weighting(new FixedWeighting("mean", mean), key, options);
             case "fixed":
                 FixedWeightingOptions fixedOptions = GradientAggregators.Bind<FixedWeightingOptions>(key, options);
                 if (fixedOptions.Weights is null || fixedOptions.Weights.Length != taskCount)
@@ -84,7 +85,9 @@ public static class MultitaskMethods
             _ => throw new MultitaskConfigurationException(
                 $"Unknown multi-task method '{name}'. Known methods: {string.Join(", ", Names)}."),
         };
-        GradientSource defaultSource = key is "mgdaub" or "graddrop" ? GradientSource.Representation : GradientSource.SharedParameters;
+        GradientSource defaultSource = key is "mgdaub" or "graddrop"
+            ? GradientSource.Representation
+            : GradientSource.SharedParameters;
         return new AggregationMethod(aggregator, source ?? defaultSource);
     }
 
@@ -93,7 +96,9 @@ public static class MultitaskMethods
     /// <param name="taskCount">The number of tasks.</param>
     /// <param name="options">The options by name, each value as written in the job file.</param>
     /// <returns>A new method.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentNullException">
+    /// <paramref name="name"/> or <paramref name="options"/> is <see langword="null"/>.
+    /// </exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="taskCount"/> is less than 1.</exception>
     /// <exception cref="MultitaskConfigurationException">The name or an option is unknown or invalid.</exception>
     public static IMultitaskMethod Create(string name, int taskCount, IReadOnlyDictionary<string, string> options)
@@ -102,7 +107,8 @@ public static class MultitaskMethods
         return Create(name, taskCount, options.ToDictionary(p => p.Key, p => (object?)p.Value));
     }
 
-    private static LossWeightingMethod Weighting(ILossWeighting weighting, string key, IReadOnlyDictionary<string, object?>? options)
+    private static LossWeightingMethod Weighting(
+        ILossWeighting weighting, string key, IReadOnlyDictionary<string, object?>? options)
     {
         MethodOptionBinder.Apply(key, new object(), options);
         return new LossWeightingMethod(weighting);

@@ -138,11 +138,15 @@ public sealed class GraphOptimizer : IDisposable
             }
         }
 
-        var stale = _bindings.FindIndex(e => ReferenceEquals(e.Input, input) && ReferenceEquals(e.Gradients, gradients));
-        if (stale >= 0)
+        // A loop, not FindIndex: a lambda capturing the parameters would allocate its closure on every call.
+        for (var i = 0; i < _bindings.Count; i++)
         {
-            _bindings[stale].Binding.Dispose();
-            _bindings.RemoveAt(stale);
+            if (ReferenceEquals(_bindings[i].Input, input) && ReferenceEquals(_bindings[i].Gradients, gradients))
+            {
+                _bindings[i].Binding.Dispose();
+                _bindings.RemoveAt(i);
+                break;
+            }
         }
 
         _bindings.Add(new Entry(input, gradients, output, binding));

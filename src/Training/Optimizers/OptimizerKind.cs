@@ -11,6 +11,8 @@ public enum OptimizerKind
     /// <summary>Adam with bias correction; weight decay is added to the gradient (L2 regularisation).</summary>
     Adam,
 
-    /// <summary>Adam with decoupled weight decay: parameters shrink by <c>lr · weight_decay</c> before the update.</summary>
+    /// <summary>
+    /// Adam with decoupled weight decay: parameters shrink by <c>lr · weight_decay</c> before the update.
+    /// </summary>
     AdamW,
 }

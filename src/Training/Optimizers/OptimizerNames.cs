@@ -35,7 +35,9 @@ public static class OptimizerNames
     /// <returns>The state tensor's name.</returns>
     public static string State(string parameter, string slot) => parameter + "." + slot;
 
-    /// <summary>Gets the name of the updated value of a parameter or state tensor in the optimizer graph's outputs.</summary>
+    /// <summary>
+    /// Gets the name of the updated value of a parameter or state tensor in the optimizer graph's outputs.
+    /// </summary>
     /// <param name="name">The parameter's or state tensor's name.</param>
     /// <returns>The output's name.</returns>
     public static string Updated(string name) => name + UpdatedSuffix;

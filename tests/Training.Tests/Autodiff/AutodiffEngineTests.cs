@@ -265,6 +265,31 @@ public sealed class AutodiffEngineTests
         Assert.Equal("x_grad", result.GradientOutputs["x"]);
     }
 
+    [Fact]
+    public void Differentiate_UnknownShape_WarnsAndReducesAtRunTime()
+    {
+        // Einsum has no shape inference here, so the gradient of x·e must find its broadcast axes at run time.
+        var b = new GraphBuilder("dynamic", 17);
+        var x = b.AddInput("x", ElementType.Float, 3);
+        var c = b.AddInput("c", ElementType.Float, 2, 3);
+        var e = b.Node("Einsum", [c, c], Attr.String("equation", "ij,ij->ij"));
+        b.NewNode("ReduceSum", [b.Mul(x, e).Name], ["loss"], attributes: Attr.Int("keepdims", 0));
+        b.AddOutput(new GraphValue("loss"), ElementType.Float, []);
+        var logger = new ListLogger();
+
+        var result = AutodiffApi.Differentiate(
+            b.ToModel(), new GradientRequest { Losses = ["loss"], WithRespectTo = ["x"] }, logger);
+
+        Assert.Contains(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Id.Id == 4);
+        Assert.Contains(logger.Entries, e => e.Id.Id == 2);
+        var outputs = Run(result, new Dictionary<string, TestTensor>
+        {
+            ["x"] = TestTensor.Floats([3], [1, 2, 3]),
+            ["c"] = TestTensor.Floats([2, 3], [1, 2, 3, 4, 5, 6]),
+        });
+        Assert.Equal([17f, 29, 45], outputs["x_grad"].FloatData);
+    }
+
     public static TheoryData<string> InvalidRequests() => new() { "missing loss", "unknown tensor", "weight count", "both weights", "twice" };
 
     [Theory]

@@ -16,6 +16,9 @@ public sealed class ConvolutionGradientTests
         { [2, 2, 9], [3, 2, 3], [2], [1, 2], null, 1, null },
         { [1, 2, 8], [2, 1, 3], null, null, [2], 2, null },
         { [1, 2, 5, 5], [2, 2, 3, 3], [2, 2], null, null, 1, "SAME_UPPER" },
+        { [3, 1, 6, 6], [2, 1, 3, 3], null, null, null, 1, null },
+        { [2, 1, 7, 6], [3, 1, 3, 2], [2, 2], [1, 0, 1, 1], [1, 2], 1, null },
+        { [2, 1, 9], [2, 1, 4], [3], [1, 1], null, 1, null },
     };
 
     [Theory]

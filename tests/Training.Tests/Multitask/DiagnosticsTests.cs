@@ -59,27 +59,32 @@ public sealed class DiagnosticsTests
         Assert.True(diagnostics.SolverTime >= TimeSpan.Zero);
     }
 
-    [Fact]
-    public void ComputeGram_LongBuffersOverManyChunks_MatchesDoubleReference()
+    [Theory]
+    [InlineData(3, 300_000)]
+    [InlineData(7, 70_001)]
+    [InlineData(10, 4_099)]
+    public void ComputeGram_LongBuffersOverManyChunks_MatchesDoubleReference(int tasks, int length)
     {
-        float[][] rows = MatrixSamples.Create(3, 300_000, 3, seed: 8);
+        float[][] rows = MatrixSamples.Create(tasks, length, tasks, seed: 8);
         var gradients = new GradientMatrix(rows) { MaxDegreeOfParallelism = 2 };
 
         GramMatrix gram = gradients.ComputeGram();
 
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < tasks; i++)
         {
-            for (int j = 0; j < 3; j++)
+            for (int j = 0; j < tasks; j++)
             {
                 Assert.Equal(MatrixSamples.Dot(rows[i], rows[j]), gram[i, j], 1e-9 * gram.Trace);
             }
         }
 
-        var update = new float[300_000];
-        gradients.WeightedSum([0.5, -2, 1], update);
+        var update = new float[length];
+        double[] weights = Enumerable.Range(0, tasks).Select(i => (i % 2 == 0 ? 0.5 : -2.0) / (i + 1)).ToArray();
+        gradients.WeightedSum(weights, update);
         for (int k = 0; k < update.Length; k += 997)
         {
-            Assert.Equal((0.5 * rows[0][k]) - (2 * rows[1][k]) + rows[2][k], update[k], 1e-5);
+            double expected = Enumerable.Range(0, tasks).Sum(i => weights[i] * rows[i][k]);
+            Assert.Equal(expected, update[k], 1e-5);
         }
     }
 }

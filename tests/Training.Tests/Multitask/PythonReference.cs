@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace MtlOnnx.Training.Tests.Multitask;
@@ -81,6 +80,4 @@ internal static class PythonReference
         throw new FileNotFoundException(
             "The reference script Multitask/Reference/mtl_reference.py was not found above " + AppContext.BaseDirectory);
     }
-
-    internal static JsonSerializerOptions Options { get; } = new() { WriteIndented = false };
 }

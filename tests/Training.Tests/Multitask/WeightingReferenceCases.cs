@@ -2,7 +2,9 @@ using MtlOnnx.Training.Multitask;
 
 namespace MtlOnnx.Training.Tests.Multitask;
 
-/// <summary>Reference cases of the stateful task weightings: FAMO, DWA, GradNorm and DB-MTL over several steps.</summary>
+/// <summary>
+/// Reference cases of the stateful task weightings: FAMO, DWA, GradNorm and DB-MTL over several steps.
+/// </summary>
 internal static class WeightingReferenceCases
 {
     public static IReadOnlyList<ReferenceCase> Build()
@@ -35,7 +37,8 @@ internal static class WeightingReferenceCases
             new ReferenceCase("dwa-0", "dwa", [], [], epochs),
             new ReferenceCase("dwa-1", "dwa", new() { ["temperature"] = 0.5 }, [], epochs),
             new ReferenceCase("gradnorm-0", "gradnorm", new() { ["learning_rate"] = 0.05 }, GradientSteps(3, 12, 500)),
-            new ReferenceCase("gradnorm-1", "gradnorm", new() { ["alpha"] = 0.5, ["learning_rate"] = 0.1 }, GradientSteps(2, 9, 600)),
+            new ReferenceCase(
+                "gradnorm-1", "gradnorm", new() { ["alpha"] = 0.5, ["learning_rate"] = 0.1 }, GradientSteps(2, 9, 600)),
             new ReferenceCase("dbmtl-0", "dbmtl", [], GradientSteps(3, 12, 700)),
             new ReferenceCase("dbmtl-1", "dbmtl", new() { ["beta"] = 0.5, ["beta_sigma"] = 0.5 }, GradientSteps(2, 9, 800)),
         ];

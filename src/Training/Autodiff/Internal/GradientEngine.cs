@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MtlOnnx.Onnx;
 
 namespace MtlOnnx.Training.Autodiff.Internal;
@@ -10,6 +13,9 @@ namespace MtlOnnx.Training.Autodiff.Internal;
 /// all others carry the adjoint of the weighted loss sum. Where the two regions meet, the per-loss adjoints are
 /// combined once (<c>Σᵢ wᵢ·adjᵢ</c>), so the part of the backward pass that all losses share is built once.
 /// Contributions to a tensor with several consumers are added as they arrive, which frees them early.
+/// Backward nodes follow the reverse forward order, so each activation's last use comes as soon as its layer is
+/// reached; masks and shapes that rules derive from forward tensors are placed right after their producers, so
+/// that a large activation can die once its small derivative (a boolean mask, a shape) exists.
 /// </remarks>
 internal sealed class GradientEngine
 {
@@ -35,11 +41,14 @@ internal sealed class GradientEngine
     private readonly List<HashSet<string>> _useful = [];
     private readonly HashSet<string> _usefulAny = new(StringComparer.Ordinal);
 
-    public GradientEngine(ModelProto forward, GradientRequest request)
+    private readonly ILogger _logger;
+
+    public GradientEngine(ModelProto forward, GradientRequest request, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(request);
         _request = request;
+        _logger = logger ?? NullLogger.Instance;
         _rules = request.Rules ?? GradientRuleRegistry.Default;
         _builder = GraphBuilder.FromModel(forward);
         _graph = _builder.Graph;
@@ -52,22 +61,31 @@ internal sealed class GradientEngine
         }
 
         _shapes = new ShapeInference(_builder.Opset);
-        _emitter = new GraphEmitter(_builder, _shapes, [.. _graph.Node]);
+        _emitter = new GraphEmitter(_builder, _shapes, [.. _graph.Node], _logger);
         _initializersBefore = _graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
     }
 
     public GradientResult Run()
     {
+        var watch = Stopwatch.StartNew();
         Validate();
+        AutodiffLog.Starting(
+            _logger,
+            _request.Losses.Count,
+            _request.WithRespectTo.Count,
+            _request.PerLossWithRespectTo.Count,
+            _builder.Opset);
+        var forwardCount = _graph.Node.Count;
         PromoteParameters();
         DeclareFacts();
-        TrainingRewrites.Apply(_emitter, _request, _graph, _runningStatistics, _maskInputs);
+        TrainingRewrites.Apply(_emitter, _request, _graph, _runningStatistics, _maskInputs, _logger);
         _emitter.ReindexForward();
         Analyze();
         Seed();
         Sweep();
         var (gradients, perLoss) = AddGradientOutputs();
         Assemble();
+        AutodiffLog.Built(_logger, forwardCount, _graph.Node.Count - forwardCount, watch.ElapsedMilliseconds);
         var model = _builder.ToModel();
         return new GradientResult(model, gradients, perLoss, _runningStatistics, _maskInputs, _request.LossWeightsInput);
     }
@@ -562,6 +580,7 @@ internal sealed class GradientEngine
         }
         else
         {
+            AutodiffLog.IdentityOutput(_logger, name);
             var copy = _emitter.Emit("Identity", [value], 1, [])[0];
             _emitter.RenameEmitted(copy, name);
         }
@@ -572,9 +591,27 @@ internal sealed class GradientEngine
         return name;
     }
 
+    /// <summary>Fills in the type and shape of graph outputs that declare none, where inference knows them.</summary>
+    private void CompleteOutputTypes()
+    {
+        foreach (var output in _graph.Output)
+        {
+            var tensor = output.Type?.TensorType;
+            if (tensor is not null && tensor.Shape is not null && tensor.ElemType != 0)
+            {
+                continue;
+            }
+
+            if (_shapes.Get(output.Name) is { Shape: { } shape, Type: var type } && type != ElementType.Undefined)
+            {
+                output.Type = ValueInfos.Tensor(output.Name, type, shape).Type;
+            }
+        }
+    }
+
     private bool IsOutput(string name) => _graph.Output.Any(o => o.Name == name);
 
-    /// <summary>Lays out forward nodes, the nodes placed right after them, then the backward nodes; drops dead ones.</summary>
+    /// <summary>Lays out forward nodes, the nodes placed after them, then the backward nodes; drops dead ones.</summary>
     private void Assemble()
     {
         var ordered = new List<(NodeProto Node, bool Original)>();
@@ -616,6 +653,7 @@ internal sealed class GradientEngine
         kept.Reverse();
         _graph.Node.Clear();
         _graph.Node.AddRange(kept);
+        CompleteOutputTypes();
 
         // Constants added for rules whose results turned out unused go too.
         var unused = _graph.Initializer

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using MtlOnnx.Onnx;
 
 namespace MtlOnnx.Training.Autodiff.Internal;
@@ -18,8 +19,9 @@ internal sealed class GraphEmitter
     private readonly Dictionary<string, int> _anchorOf = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _memo = new(StringComparer.Ordinal);
 
-    public GraphEmitter(GraphBuilder builder, ShapeInference shapes, List<NodeProto> forward)
+    public GraphEmitter(GraphBuilder builder, ShapeInference shapes, List<NodeProto> forward, ILogger logger)
     {
+        Logger = logger;
         Builder = builder;
         Shapes = shapes;
         Forward = forward;
@@ -27,6 +29,8 @@ internal sealed class GraphEmitter
     }
 
     public GraphBuilder Builder { get; }
+
+    public ILogger Logger { get; }
 
     public ShapeInference Shapes { get; }
 
@@ -62,7 +66,11 @@ internal sealed class GraphEmitter
     public int ProducerIndex(string tensor) => _forwardIndex.TryGetValue(tensor, out var i) ? i : -1;
 
     /// <summary>Emits a node into the backward part and infers its outputs.</summary>
-    public string[] Emit(string opType, IReadOnlyList<string> inputs, int outputCount, IEnumerable<AttributeProto> attributes) =>
+    public string[] Emit(
+        string opType,
+        IReadOnlyList<string> inputs,
+        int outputCount,
+        IEnumerable<AttributeProto> attributes) =>
         EmitCore(opType, inputs, outputCount, attributes, Backward);
 
     /// <summary>
@@ -186,13 +194,16 @@ internal sealed class GraphEmitter
     /// <summary>Adds a constant of any floating-point type filled with one value.</summary>
     public string Filled(double value, ElementType type, IReadOnlyList<long> dims)
     {
-        var count = (int)TensorProtos.ElementCount(dims.ToArray());
+        var shape = dims.ToArray();
+        var count = (int)TensorProtos.ElementCount(shape);
         var tensor = type switch
         {
-            ElementType.Double => TensorProtos.Create(string.Empty, type, dims.ToArray(), Enumerable.Repeat(value, count).ToArray()),
-            ElementType.Float16 => TensorProtos.Create(string.Empty, type, dims.ToArray(), Enumerable.Repeat((Half)value, count).ToArray()),
-            ElementType.Int64 => TensorProtos.Create(string.Empty, type, dims.ToArray(), Enumerable.Repeat((long)value, count).ToArray()),
-            _ => TensorProtos.Create(string.Empty, ElementType.Float, dims.ToArray(), Enumerable.Repeat((float)value, count).ToArray()),
+            ElementType.Double => TensorProtos.Create(string.Empty, type, shape, Enumerable.Repeat(value, count).ToArray()),
+            ElementType.Float16 =>
+                TensorProtos.Create(string.Empty, type, shape, Enumerable.Repeat((Half)value, count).ToArray()),
+            ElementType.Int64 =>
+                TensorProtos.Create(string.Empty, type, shape, Enumerable.Repeat((long)value, count).ToArray()),
+            _ => TensorProtos.FromFloats(string.Empty, shape, Enumerable.Repeat((float)value, count).ToArray()),
         };
         return Constant(tensor, "const_" + value.ToString("G6", CultureInfo.InvariantCulture).Replace('-', 'm'));
     }

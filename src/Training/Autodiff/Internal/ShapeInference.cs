@@ -43,7 +43,9 @@ internal sealed class ShapeInference
     /// <summary>Records facts found elsewhere (Core's whole-graph inference) as a fallback for inference.</summary>
     public void Declare(string name, ElementType type, Dim[]? shape)
     {
-        if (_declared.TryGetValue(name, out var existing) && existing.Shape is not null && existing.Type != ElementType.Undefined)
+        if (_declared.TryGetValue(name, out var existing) &&
+            existing.Shape is not null &&
+            existing.Type != ElementType.Undefined)
         {
             return;
         }
@@ -560,7 +562,8 @@ internal sealed class ShapeInference
             return null;
         }
 
-        var perm = NodeAttributes.GetInts(node, "perm") ?? Enumerable.Range(0, shape.Length).Reverse().Select(i => (long)i).ToArray();
+        var perm = NodeAttributes.GetInts(node, "perm")
+            ?? Enumerable.Range(0, shape.Length).Reverse().Select(i => (long)i).ToArray();
         return perm.Select(p => shape[p]).ToArray();
     }
 
@@ -728,7 +731,8 @@ internal sealed class ShapeInference
         for (var i = 0; i < axes.Length; i++)
         {
             var axis = ShapeMath.NormalizeAxis(axes[i], shape.Length);
-            result[axis] = range[i] is { } r ? Dim.Fixed(r.Count) : (SliceRanges.IsFull(starts[i], ends[i], steps[i]) ? shape[axis] : Dim.Unknown);
+            var full = SliceRanges.IsFull(starts[i], ends[i], steps[i]);
+            result[axis] = range[i] is { } r ? Dim.Fixed(r.Count) : full ? shape[axis] : Dim.Unknown;
         }
 
         SymInt[]? values = null;

@@ -5,7 +5,7 @@ namespace MtlOnnx.Training.Autodiff.Internal;
 /// <summary>Normalizes <c>Slice</c> parameters the way the ONNX specification clamps them.</summary>
 internal static class SliceRanges
 {
-    /// <summary>Resolves each sliced axis to its first index, element count and step; null where the size is unknown.</summary>
+    /// <summary>Resolves each sliced axis to its first index, count and step; null where the size is unknown.</summary>
     public static SliceRange?[] Resolve(Dim[] shape, long[] starts, long[] ends, long[] axes, long[] steps)
     {
         var result = new SliceRange?[axes.Length];

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using MtlOnnx.Onnx;
 
 namespace MtlOnnx.Training.Autodiff.Internal;
@@ -14,7 +15,8 @@ internal static class TrainingRewrites
         GradientRequest request,
         GraphProto graph,
         Dictionary<string, string> runningStatistics,
-        Dictionary<string, string> maskInputs)
+        Dictionary<string, string> maskInputs,
+        ILogger logger)
     {
         var rewritten = new List<NodeProto>(emitter.Forward.Count);
         var renames = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -37,6 +39,7 @@ internal static class TrainingRewrites
             emitter.Hint = node.Name.Length > 0 ? node.Name : node.Output[0];
             if (node.OpType == "BatchNormalization" && IsTrainingBatchNorm(node, emitter.Opset, request))
             {
+                AutodiffLog.BatchNormRewritten(logger, emitter.Hint);
                 RewriteBatchNorm(emitter, node, graph, rewritten, runningStatistics);
             }
             else if (node.OpType == "Dropout")
@@ -200,7 +203,7 @@ internal static class TrainingRewrites
         }
     }
 
-    /// <summary>Creates a boolean scalar <c>true</c> (TensorProtos.Create measures bool by its marshalled size, 4).</summary>
+    /// <summary>Creates a boolean <c>true</c> (TensorProtos.Create sizes bool by its marshalled size, 4).</summary>
     private static TensorProto TrueScalar() => new()
     {
         DataType = (int)ElementType.Bool,

@@ -19,6 +19,11 @@ internal static class ConvolutionGradients
         long group)
     {
         var n = g.Count;
+        if (group == 1 && c.ShapeOf(input) is { } inputShape && inputShape[1].Value == 1 && inputShape[0].Value is { } batch)
+        {
+            return SingleChannelWeight(c, input, outGrad, g, batch);
+        }
+
         var swap = new long[] { 1, 0 }.Concat(Enumerable.Range(2, n).Select(i => (long)i)).ToArray();
         GraphValue transposedInput;
         if (group == 1)
@@ -66,6 +71,51 @@ internal static class ConvolutionGradients
         }
 
         return produced.Select((p, i) => p!.Value == g.Kernel[i]).All(same => same) ? weight : SliceTo(c, weight, g.Kernel);
+    }
+
+    /// <summary>
+    /// For one input channel: the images become the channels of one sample, <c>[1, N, S...]</c>, and dY the
+    /// weights of a convolution grouped by image, <c>[N·M, 1, OS...]</c>, both plain reshapes; the per-image
+    /// results are summed. Its im2col buffer is one image's, where the transposed form's spans the whole batch.
+    /// </summary>
+    private static GraphValue SingleChannelWeight(
+        GradientContext c,
+        GraphValue input,
+        GraphValue outGrad,
+        WindowGeometry g,
+        long batch)
+    {
+        var n = g.Count;
+        var outShape = c.ShapeOf(outGrad);
+        if (outShape is null || outShape.Skip(1).Any(d => !d.IsFixed) || g.Input.Any(i => i is null))
+        {
+            throw c.NotDefined("the weight gradient needs fixed channel and spatial sizes.");
+        }
+
+        var channels = outShape[1].Value!.Value;
+        var images = c.Emit("Reshape", [input, c.Int64s([1, batch, .. g.Input.Select(i => i!.Value)])]);
+        long[] kernelShape = [batch * channels, 1, .. outShape.Skip(2).Select(d => d.Value!.Value)];
+        var kernels = c.Emit("Reshape", [outGrad, c.Int64s(kernelShape)]);
+        var correlation = c.Emit(
+            "Conv",
+            [images, kernels],
+            Attr.Ints("strides", g.Dilations),
+            Attr.Ints("dilations", g.Strides),
+            Attr.Ints("pads", g.Pads),
+            Attr.Int("group", batch));
+        var perImage = c.Emit("Reshape", [correlation, c.Int64s([batch, channels, .. new long[n]])]);
+        return Trim(c, perImage, channels, g);
+    }
+
+    private static GraphValue Trim(GradientContext c, GraphValue perImage, long channels, WindowGeometry g)
+    {
+        // Sum over images, then view [1, M, k'...] as [M, 1, k'...] (the same order for one input channel).
+        var summed = c.ReduceSum(perImage, [0], keepDims: false);
+        var weight = c.Unsqueeze(summed, [1]);
+        var produced = c.ShapeOf(weight)?.Skip(2).Select(d => d.Value).ToArray();
+        return produced is not null && produced.Select((p, i) => p == g.Kernel[i]).All(same => same)
+            ? weight
+            : SliceTo(c, weight, g.Kernel);
     }
 
     private static GraphValue SliceTo(GradientContext c, GraphValue weight, long[] kernel)

@@ -20,7 +20,7 @@ internal sealed class GatherGradient : IGradientRule
         axis = axis < 0 ? axis + rank : axis;
 
         // Move the gathered axis to the front: data' = [V, pre..., post...], dY' = [idx..., pre..., post...].
-        var dataPerm = new[] { (long)axis }.Concat(Enumerable.Range(0, rank).Where(i => i != axis).Select(i => (long)i)).ToArray();
+        long[] dataPerm = [axis, .. Enumerable.Range(0, rank).Where(i => i != axis).Select(i => (long)i)];
         var dy = c.OutputGradient(0);
         if (axis != 0)
         {
@@ -75,7 +75,8 @@ internal sealed class GatherGradient : IGradientRule
     {
         var flat = c.Emit("Reshape", [indices, c.Int64s(-1)]);
         var values = c.Constant(TensorProtos.FromFloats(string.Empty, [2], [0f, 1f]));
-        var oneHot = c.Cast(c.Emit("OneHot", [flat, Depth(c, data, axis), values], Attr.Int("axis", -1)), c.ElementTypeOf(dy));
+        var oneHot = c.Cast(
+            c.Emit("OneHot", [flat, Depth(c, data, axis), values], Attr.Int("axis", -1)), c.ElementTypeOf(dy));
         var rows = c.Emit("Reshape", [dy, c.Int64s(q == 0 ? 1 : -1, q == 0 ? -1 : Trailing(c, data, axis))]);
         var product = c.Emit("Gemm", [oneHot, rows], Attr.Int("transA", 1));
         return c.Emit("Reshape", [product, shape]);
@@ -107,8 +108,9 @@ internal sealed class GatherGradient : IGradientRule
         }
 
         // idx + V·[idx < 0], in int64 as ScatterND wants.
-        var wide = type == ElementType.Int64 ? indices : c.EmitForward("Cast", [indices], Attr.Int("to", (long)ElementType.Int64));
-        var negative = c.EmitForward("Cast", [c.EmitForward("Less", [wide, c.Int64Scalar(0)])], Attr.Int("to", (long)ElementType.Int64));
+        var toInt64 = Attr.Int("to", (long)ElementType.Int64);
+        var wide = type == ElementType.Int64 ? indices : c.EmitForward("Cast", [indices], toInt64);
+        var negative = c.EmitForward("Cast", [c.EmitForward("Less", [wide, c.Int64Scalar(0)])], toInt64);
         var depth = c.ShapeOf(data)![axis].Value is { } v
             ? c.Int64Scalar(v)
             : c.EmitForward("Gather", [c.Shape(data), c.Int64Scalar(axis)], Attr.Int("axis", 0));

@@ -5,7 +5,8 @@ namespace MtlOnnx.Training.Autodiff.Rules;
 /// <summary>
 /// LayerNormalization (opset 17), reusing the node's Mean and InvStdDev outputs (requested from the forward node):
 /// with <c>x̂ = (X − μ)·σ⁻¹</c> and <c>g = dY·γ</c>,
-/// <c>dX = σ⁻¹·(g − mean(g) − x̂·mean(g·x̂))</c> over the normalized axes, <c>dγ = Σ dY·x̂</c>, <c>dβ = Σ dY</c>.
+/// <c>dX = σ⁻¹·(g − mean(g) − x̂·mean(g·x̂))</c> over the normalized axes, <c>dγ = Σ dY·x̂</c>,
+/// <c>dβ = Σ dY</c>.
 /// </summary>
 internal sealed class LayerNormalizationGradient : IGradientRule
 {

@@ -78,18 +78,18 @@ internal sealed class MaxPoolGradient : IGradientRule
         var mask = c.Shared("mask", () =>
             c.EmitForward("Equal", [x, PadRemainder(c, g, Upsample(c, y, g, forward: true), true, double.NaN)]));
 
-        // The 0/1 mask as numbers serves both the tie count and the backward product, so it is cast once.
-        var numbers = c.Shared("numbers", () => c.EmitForward("Cast", [mask], Attr.Int("to", (long)c.ElementTypeOf(x))));
         var count = c.Shared("count", () =>
         {
-            // The number of maxima per window: an average of the 0/1 mask times the window size.
+            // The number of maxima per window: an average of the 0/1 mask times the window size. Only the
+            // boolean mask (a quarter of the size of a float one) stays alive until the backward pass.
+            var numbers = c.EmitForward("Cast", [mask], Attr.Int("to", (long)c.ElementTypeOf(x)));
             var average = c.EmitForward(
                 "AveragePool", [numbers], Attr.Ints("kernel_shape", g.Kernel), Attr.Ints("strides", g.Strides));
             return c.EmitForward("Mul", [average, c.ScalarLike(g.Kernel.Aggregate(1L, (p, k) => p * k), x)]);
         });
         var share = c.Div(c.OutputGradient(0), count);
         var spread = PadRemainder(c, g, Upsample(c, share, g, forward: false), false, 0);
-        c.SetInputGradient(0, c.Mul(spread, numbers));
+        c.SetInputGradient(0, c.Mul(spread, c.MaskLike(mask, x)));
     }
 
     private static void Scattered(GradientContext c, WindowGeometry g)
@@ -108,7 +108,8 @@ internal sealed class MaxPoolGradient : IGradientRule
         var size = c.StaticShapeOf(x) is { } s
             ? c.Int64s(s.Aggregate(1L, (p, d) => p * d))
             : c.Shared("size", () => c.EmitForward("Reshape", [c.EmitForward("Size", [x]), c.Int64s(1)]));
-        var zeros = c.Emit("ConstantOfShape", [size], Attr.Tensor("value", TensorProtos.FromFloats(string.Empty, [1], [0f])));
+        var zero = TensorProtos.FromFloats(string.Empty, [1], [0f]);
+        var zeros = c.Emit("ConstantOfShape", [size], Attr.Tensor("value", zero));
         AttributeProto[] attributes = overlapping
             ? [Attr.Int("axis", 0), Attr.String("reduction", "add")]
             : [Attr.Int("axis", 0)];

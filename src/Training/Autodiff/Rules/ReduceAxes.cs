@@ -44,7 +44,8 @@ internal sealed class ReduceAxes
         {
             if (!keep)
             {
-                throw c.NotDefined("its axes are computed at run time and keepdims is 0, so the reduced axes cannot be restored.");
+                throw c.NotDefined(
+                    "its axes are computed at run time and keepdims is 0, so the reduced axes cannot be restored.");
             }
 
             return new ReduceAxes(null, keep, false);

@@ -16,7 +16,9 @@ internal sealed class SliceGradient : IGradientRule
         var rank = shape.Count;
         var starts = Constant(c, 1, "starts");
         var ends = Constant(c, 2, "ends");
-        var axes = c.HasInput(3) ? Constant(c, 3, "axes") : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
+        var axes = c.HasInput(3)
+            ? Constant(c, 3, "axes")
+            : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
         var steps = c.HasInput(4) ? Constant(c, 4, "steps") : Enumerable.Repeat(1L, starts.Length).ToArray();
 
         var g = c.OutputGradient(0);
@@ -89,7 +91,8 @@ internal sealed class SliceGradient : IGradientRule
 
         if (target.Skip(axis + 1).Count(t => t == -1) > 1)
         {
-            throw c.NotDefined("a strided slice of a tensor with several dimensions of unknown size follows the sliced axis.");
+            throw c.NotDefined(
+                "a strided slice of a tensor with several dimensions of unknown size follows the sliced axis.");
         }
 
         return c.Emit("Reshape", [padded, c.Int64s(target)]);

@@ -1,6 +1,8 @@
 namespace MtlOnnx.Training.Autodiff.Rules;
 
-/// <summary><c>Squeeze</c>: the gradient is <c>Unsqueeze(dY)</c> at the removed axes, or a reshape when they are implicit.</summary>
+/// <summary>
+/// <c>Squeeze</c>: the gradient is <c>Unsqueeze(dY)</c> at the removed axes, or a reshape when they are implicit.
+/// </summary>
 internal sealed class SqueezeGradient : IGradientRule
 {
     public void Backward(GradientContext c)

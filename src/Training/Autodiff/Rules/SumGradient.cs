@@ -1,6 +1,9 @@
 namespace MtlOnnx.Training.Autodiff.Rules;
 
-/// <summary>Variadic Sum and Mean: each input gets <c>dY</c> (divided by the input count for Mean), summed back over broadcast axes.</summary>
+/// <summary>
+/// Variadic Sum and Mean: each input gets <c>dY</c> (divided by the input count for Mean), summed back over
+/// broadcast axes.
+/// </summary>
 /// <param name="mean">Whether the node is a Mean.</param>
 internal sealed class SumGradient(bool mean) : IGradientRule
 {

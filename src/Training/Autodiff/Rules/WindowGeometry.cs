@@ -71,12 +71,20 @@ internal sealed class WindowGeometry
 
     public AttributeProto[] Attributes(bool withPads = true) =>
     [
-        Attr.Ints("strides", Strides), Attr.Ints("dilations", Dilations), .. withPads ? [Attr.Ints("pads", Pads)] : Array.Empty<AttributeProto>(),
+        Attr.Ints("strides", Strides),
+        Attr.Ints("dilations", Dilations),
+        .. withPads ? [Attr.Ints("pads", Pads)] : Array.Empty<AttributeProto>(),
     ];
 
     private static long[] Ones(int n) => Enumerable.Repeat(1L, n).ToArray();
 
-    private static long[] TransposePads(GradientContext c, long[] kernel, long[] strides, long[] dilations, long?[] input, int n)
+    private static long[] TransposePads(
+        GradientContext c,
+        long[] kernel,
+        long[] strides,
+        long[] dilations,
+        long?[] input,
+        int n)
     {
         var outputShape = c.GetInts("output_shape");
         var autoPad = c.GetString("auto_pad", "NOTSET");
@@ -89,7 +97,8 @@ internal sealed class WindowGeometry
         var pads = new long[2 * n];
         for (var i = 0; i < n; i++)
         {
-            var size = input[i] ?? throw c.NotDefined("its output_shape or auto_pad needs spatial sizes that are not fixed.");
+            var size = input[i]
+                ?? throw c.NotDefined("its output_shape or auto_pad needs spatial sizes that are not fixed.");
             var target = outputShape is not null ? outputShape[outputShape.Length - n + i] : size * strides[i];
             var total = (strides[i] * (size - 1)) + outputPadding[i] + ((kernel[i] - 1) * dilations[i]) + 1 - target;
             if (autoPad == "SAME_UPPER")

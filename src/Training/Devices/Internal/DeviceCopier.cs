@@ -51,15 +51,33 @@ internal sealed class DeviceCopier : IDisposable
             var session = new InferenceSession(model, options);
             var memory = new OrtMemoryInfo(
                 OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.Default);
-            var copier = new DeviceCopier(session, memory);
-            using var probe = copier.Allocate([4]);
-            copier.Upload([1f, 2f, 3f, 4f], probe);
-            Span<float> back = stackalloc float[4];
-            copier.Download(probe, back);
-            if (back[3] != 4f)
+            DeviceCopier copier;
+            try
+            {
+                copier = new DeviceCopier(session, memory);
+            }
+            catch
+            {
+                memory.Dispose();
+                session.Dispose();
+                throw;
+            }
+
+            try
+            {
+                using var probe = copier.Allocate([4]);
+                copier.Upload([1f, 2f, 3f, 4f], probe);
+                Span<float> back = stackalloc float[4];
+                copier.Download(probe, back);
+                if (back[3] != 4f)
+                {
+                    throw new DeviceUnavailableException("a copy through the CUDA device returned wrong values");
+                }
+            }
+            catch
             {
                 copier.Dispose();
-                throw new DeviceUnavailableException("a copy through the CUDA device returned wrong values");
+                throw;
             }
 
             return copier;

@@ -1,9 +1,14 @@
 namespace MtlOnnx.Training.Multitask.Aggregation;
 
-/// <summary>Options of Aligned-MTL (Senushkin et al., 2023, "Independent Component Alignment for Multi-Task Learning").</summary>
+/// <summary>
+/// Options of Aligned-MTL (Senushkin et al., 2023, "Independent Component Alignment for Multi-Task Learning").
+/// </summary>
 public sealed class AlignedMtlOptions
 {
-    /// <summary>Gets or sets the eigenvalue that scales the aligned system. The default is <see cref="AlignedMtlScaleMode.Min"/>.</summary>
+    /// <summary>
+    /// Gets or sets the eigenvalue that scales the aligned system. The default is <see
+    /// cref="AlignedMtlScaleMode.Min"/>.
+    /// </summary>
     public AlignedMtlScaleMode ScaleMode { get; set; } = AlignedMtlScaleMode.Min;
 
     /// <summary>

@@ -12,7 +12,9 @@ public sealed class CameGradOptions
     /// <summary>Gets or sets κ, the magnitude gain of the energy injection. The default is 1.5.</summary>
     public double Kappa { get; set; } = 1.5;
 
-    /// <summary>Gets or sets ν, the fusion coefficient of the linear-scalarization direction. The default is 0.2.</summary>
+    /// <summary>
+    /// Gets or sets ν, the fusion coefficient of the linear-scalarization direction. The default is 0.2.
+    /// </summary>
     public double Nu { get; set; } = 0.2;
 
     /// <summary>

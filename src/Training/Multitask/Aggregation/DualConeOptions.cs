@@ -1,6 +1,8 @@
 namespace MtlOnnx.Training.Multitask.Aggregation;
 
-/// <summary>Options of the dual-cone projection methods UPGrad and DualProj (Quinton and Rey, 2024, "Jacobian Descent").</summary>
+/// <summary>
+/// Options of the dual-cone projection methods UPGrad and DualProj (Quinton and Rey, 2024, "Jacobian Descent").
+/// </summary>
 public sealed class DualConeOptions
 {
     /// <summary>

@@ -38,10 +38,12 @@ internal sealed class DualConeProjection
         return h;
     }
 
-    /// <summary>Returns v for the lower bound u.</summary>
-    public double[] Project(double[,] h, ReadOnlySpan<double> lower)
+    /// <summary>
+    /// Returns v for the lower bound u, starting the active set from <paramref name="freeGuess"/> if given.
+    /// </summary>
+    public double[] Project(double[,] h, ReadOnlySpan<double> lower, bool[]? freeGuess = null)
     {
-        double[] v = LowerBoundQpSolver.Solve(h, lower, out int iterations);
+        double[] v = LowerBoundQpSolver.Solve(h, lower, freeGuess, out int iterations);
         LastIterations += iterations;
         return v;
     }

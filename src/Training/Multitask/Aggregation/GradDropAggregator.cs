@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using MtlOnnx.Training.Multitask.Internal;
 
 namespace MtlOnnx.Training.Multitask.Aggregation;
@@ -66,29 +69,52 @@ public sealed class GradDropAggregator : ICoordinateAggregator
         GradientMatrix gradients, ReadOnlySpan<double> thresholds, double leak, Span<float> update)
     {
         int t = gradients.TaskCount;
-        for (int k = 0; k < update.Length; k++)
+        int p = update.Length;
+
+        // Pass 1 (vectorized): Σ_i g_i into update and Σ_i |g_i| into a scratch buffer.
+        var absolute = new float[p];
+        var scratch = new float[p];
+        gradients.Row(0).CopyTo(update);
+        TensorPrimitives.Abs(gradients.Row(0), absolute);
+        for (int i = 1; i < t; i++)
         {
-            double sum = 0;
-            double absolute = 0;
-            for (int i = 0; i < t; i++)
+            TensorPrimitives.Add(update, gradients.Row(i), update);
+            TensorPrimitives.Abs(gradients.Row(i), scratch);
+            TensorPrimitives.Add(absolute, scratch, absolute);
+        }
+
+        // Pass 2: the sign each coordinate keeps, +1 where P > U, −1 where P < U, 0 on a tie.
+        var keep = scratch;
+        for (int k = 0; k < p; k++)
+        {
+            double purity = absolute[k] > 0 ? 0.5 * (1 + (update[k] / (double)absolute[k])) : 0.5;
+            keep[k] = purity > thresholds[k] ? 1f : purity < thresholds[k] ? -1f : 0f;
+        }
+
+        // Pass 3: row by row, so each task gradient streams through once. The mask is random by design, so a branch
+        // per element would mispredict half the time; the vector select keeps the loop branch-free.
+        update.Clear();
+        var kept = new Vector<float>(1f);
+        var dropped = new Vector<float>((float)leak);
+        int vectorEnd = p - (p % Vector<float>.Count);
+        Span<Vector<float>> updateVectors = MemoryMarshal.Cast<float, Vector<float>>(update[..vectorEnd]);
+        ReadOnlySpan<Vector<float>> keepVectors = MemoryMarshal.Cast<float, Vector<float>>(keep.AsSpan(0, vectorEnd));
+        for (int i = 0; i < t; i++)
+        {
+            ReadOnlySpan<float> row = gradients.Row(i);
+            ReadOnlySpan<Vector<float>> rowVectors = MemoryMarshal.Cast<float, Vector<float>>(row[..vectorEnd]);
+            for (int v = 0; v < rowVectors.Length; v++)
             {
-                double g = gradients.Row(i)[k];
-                sum += g;
-                absolute += Math.Abs(g);
+                Vector<float> g = rowVectors[v];
+                Vector<int> mask = Vector.GreaterThan(g * keepVectors[v], Vector<float>.Zero);
+                updateVectors[v] += g * Vector.ConditionalSelect(mask, kept, dropped);
             }
 
-            double purity = absolute > 0 ? 0.5 * (1 + (sum / absolute)) : 0.5;
-            bool keepPositive = purity > thresholds[k];
-            bool keepNegative = purity < thresholds[k];
-            double value = 0;
-            for (int i = 0; i < t; i++)
+            for (int k = vectorEnd; k < p; k++)
             {
-                double g = gradients.Row(i)[k];
-                bool kept = (keepPositive && g > 0) || (keepNegative && g < 0);
-                value += g * (leak + ((1 - leak) * (kept ? 1 : 0)));
+                float g = row[k];
+                update[k] += g * (g * keep[k] > 0 ? 1f : (float)leak);
             }
-
-            update[k] = (float)value;
         }
     }
 }

@@ -9,8 +9,8 @@ namespace MtlOnnx.Training.Multitask.Aggregation;
 /// <remarks>
 /// Whole-model granularity (LibMTL's <c>group_type</c> 0), computed on the gradient coefficients through the Gram
 /// matrix as PCGrad is. For a modified gradient <c>a</c> with cosine φ to <c>g_j</c> below the target, the paper's
-/// correction adds <c>|a| (φ̂ √(1−φ²) − φ √(1−φ̂²)) / (|g_j| √(1−φ̂²))</c> times <c>g_j</c>; the target then moves
-/// toward the observed φ. The update is the sum of the corrected gradients.
+/// correction adds <c>|a| (φ̂ √(1−φ²) − φ √(1−φ̂²)) / (|g_j| √(1−φ̂²))</c> times <c>g_j</c>; the target
+/// then moves toward the observed φ. The update is the sum of the corrected gradients.
 /// </remarks>
 public sealed class GradVacAggregator : IGramAggregator
 {

@@ -12,6 +12,8 @@ public sealed class GradVacOptions
     /// <summary>Gets or sets the seed of the random visiting order. The default is 0.</summary>
     public int Seed { get; set; }
 
-    /// <summary>Gets or sets a value indicating whether the visiting order is shuffled. The default is <see langword="true"/>.</summary>
+    /// <summary>
+    /// Gets or sets a value indicating whether the visiting order is shuffled. The default is <see langword="true"/>.
+    /// </summary>
     public bool Shuffle { get; set; } = true;
 }

@@ -41,7 +41,9 @@ public sealed class GradientAggregation
     /// <summary>Gets the task weights of the last step (NaN for a coordinate aggregator).</summary>
     public ReadOnlySpan<double> LastWeights => _weights;
 
-    /// <summary>Gets the Gram matrix of the last step; for a coordinate aggregator only when diagnostics were asked for.</summary>
+    /// <summary>
+    /// Gets the Gram matrix of the last step; for a coordinate aggregator only when diagnostics were asked for.
+    /// </summary>
     public GramMatrix LastGram => _gram;
 
     /// <summary>Aggregates the task gradients into <paramref name="update"/>.</summary>
@@ -49,7 +51,9 @@ public sealed class GradientAggregation
     /// <param name="losses">The task losses of the step; may be empty for methods that do not read them.</param>
     /// <param name="update">The array of length P to overwrite.</param>
     /// <param name="diagnostics">Diagnostics to fill, or <see langword="null"/> to skip them.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="gradients"/> or <paramref name="update"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentNullException">
+    /// <paramref name="gradients"/> or <paramref name="update"/> is <see langword="null"/>.
+    /// </exception>
     /// <exception cref="ArgumentException">The task count or a length disagrees.</exception>
     /// <exception cref="ArithmeticException">The aggregator produced a non-finite weight.</exception>
     public void Aggregate(
@@ -75,6 +79,14 @@ public sealed class GradientAggregation
         }
 
         long start = Stopwatch.GetTimestamp();
+        if (Aggregator is ConstantAggregator constant && diagnostics is null)
+        {
+            // Constant weights do not read the Gram matrix; skip its T(T+1)/2 dot products.
+            constant.ComputeWeights(_gram, losses, _weights);
+            gradients.WeightedSum(_weights, update);
+            return;
+        }
+
         if (Aggregator is IGramAggregator gramAggregator)
         {
             gradients.ComputeGram(_gram);

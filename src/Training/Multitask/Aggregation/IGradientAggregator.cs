@@ -12,6 +12,8 @@ public interface IGradientAggregator
     /// <summary>Gets the number of tasks the aggregator was created for.</summary>
     int TaskCount { get; }
 
-    /// <summary>Clears any state carried across steps (moving averages, random streams restart from the seed).</summary>
+    /// <summary>
+    /// Clears any state carried across steps (moving averages, random streams restart from the seed).
+    /// </summary>
     void Reset();
 }

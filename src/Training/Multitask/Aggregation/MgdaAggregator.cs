@@ -19,7 +19,9 @@ public sealed class MgdaAggregator : IGramAggregator
     /// <param name="taskCount">The number of tasks.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="taskCount"/> is less than 1.</exception>
-    /// <exception cref="MultitaskConfigurationException">An iteration limit or stop criterion is out of range.</exception>
+    /// <exception cref="MultitaskConfigurationException">
+    /// An iteration limit or stop criterion is out of range.
+    /// </exception>
     public MgdaAggregator(string name, int taskCount, MgdaOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(taskCount, 1);

@@ -1,6 +1,8 @@
 namespace MtlOnnx.Training.Multitask.Aggregation;
 
-/// <summary>Specifies how MGDA normalizes the task gradients before the min-norm problem (Sener and Koltun, 2018).</summary>
+/// <summary>
+/// Specifies how MGDA normalizes the task gradients before the min-norm problem (Sener and Koltun, 2018).
+/// </summary>
 public enum MgdaNormalization
 {
     /// <summary>No normalization (the default).</summary>

@@ -1,6 +1,8 @@
 namespace MtlOnnx.Training.Multitask.Aggregation;
 
-/// <summary>Options of MGDA (Désidéri, 2012; Sener and Koltun, 2018) and its representation-level form MGDA-UB.</summary>
+/// <summary>
+/// Options of MGDA (Désidéri, 2012; Sener and Koltun, 2018) and its representation-level form MGDA-UB.
+/// </summary>
 public sealed class MgdaOptions
 {
     /// <summary>Gets or sets the gradient normalization. The default is <see cref="MgdaNormalization.None"/>.</summary>

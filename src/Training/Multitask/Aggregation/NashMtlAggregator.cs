@@ -21,7 +21,9 @@ public sealed class NashMtlAggregator : IGramAggregator
     /// <param name="taskCount">The number of tasks.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="taskCount"/> is less than 1.</exception>
-    /// <exception cref="MultitaskConfigurationException">max_norm is negative or update_weights_every is below 1.</exception>
+    /// <exception cref="MultitaskConfigurationException">
+    /// max_norm is negative or update_weights_every is below 1.
+    /// </exception>
     public NashMtlAggregator(int taskCount, NashMtlOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(taskCount, 1);

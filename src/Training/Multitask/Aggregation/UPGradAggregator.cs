@@ -43,11 +43,14 @@ public sealed class UPGradAggregator : IGramAggregator
         double[,] h = _projection.Prepare(gram);
         weights.Clear();
         var lower = new double[t];
+
+        // The T projections differ in one bound each, so their active sets are close: each starts from the last.
+        var free = new bool[t];
         for (int i = 0; i < t; i++)
         {
             Array.Clear(lower);
             lower[i] = _preferences[i];
-            double[] v = _projection.Project(h, lower);
+            double[] v = _projection.Project(h, lower, free);
             for (int k = 0; k < t; k++)
             {
                 weights[k] += v[k];

@@ -8,7 +8,9 @@ public static class GradientDiagnostics
     /// <param name="updateDots">The inner products <c>update · g_t</c>, one per task.</param>
     /// <param name="weights">The effective task weights, or an empty span when the update is not a weighted sum.</param>
     /// <param name="destination">The diagnostics to overwrite.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="gram"/> or <paramref name="destination"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentNullException">
+    /// <paramref name="gram"/> or <paramref name="destination"/> is <see langword="null"/>.
+    /// </exception>
     /// <exception cref="ArgumentException">The sizes disagree.</exception>
     public static void Compute(
         GramMatrix gram,

@@ -56,6 +56,8 @@ public sealed class MultitaskDiagnostics
     /// <summary>Gets or sets the time spent in the method's own solver in the last step.</summary>
     public TimeSpan SolverTime { get; set; }
 
-    /// <summary>Gets or sets the time spent forming the update (weighted sum or coordinate pass) in the last step.</summary>
+    /// <summary>
+    /// Gets or sets the time spent forming the update (weighted sum or coordinate pass) in the last step.
+    /// </summary>
     public TimeSpan UpdateTime { get; set; }
 }

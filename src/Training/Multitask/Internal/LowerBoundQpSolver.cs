@@ -16,7 +16,19 @@ internal static class LowerBoundQpSolver
     /// <param name="lower">The lower bounds u.</param>
     /// <param name="iterations">The number of linear solves used.</param>
     /// <returns>The minimizer v.</returns>
-    public static double[] Solve(double[,] h, ReadOnlySpan<double> lower, out int iterations)
+    public static double[] Solve(double[,] h, ReadOnlySpan<double> lower, out int iterations) =>
+        Solve(h, lower, null, out iterations);
+
+    /// <summary>
+    /// Solves the problem starting from a guess of the free set, which is updated in place to the final free set;
+    /// a good guess (the previous solution of a related problem) saves most of the linear solves.
+    /// </summary>
+    /// <param name="h">The T×T matrix H.</param>
+    /// <param name="lower">The lower bounds u.</param>
+    /// <param name="freeGuess">The guessed free indices on entry, the final ones on return; or <see langword="null"/>.</param>
+    /// <param name="iterations">The number of linear solves used.</param>
+    /// <returns>The minimizer v.</returns>
+    public static double[] Solve(double[,] h, ReadOnlySpan<double> lower, bool[]? freeGuess, out int iterations)
     {
         int n = lower.Length;
         var c = new double[n];
@@ -38,8 +50,23 @@ internal static class LowerBoundQpSolver
         var candidate = new double[n];
         iterations = 0;
         int maxIterations = (10 * n) + 50;
+        bool warm = false;
+        if (freeGuess is not null)
+        {
+            // z = 0 is feasible for any free set, so the guess only changes where the inner loop starts.
+            freeGuess.CopyTo(free, 0);
+            warm = Array.IndexOf(free, true) >= 0;
+        }
+
         while (iterations < maxIterations)
         {
+            if (warm)
+            {
+                warm = false;
+                InnerLoop(h, c, free, scale, z, candidate, ref iterations, maxIterations);
+                continue;
+            }
+
             // Gradient of the objective at z; fixed indices with a negative gradient want to grow.
             int release = -1;
             double worst = -tolerance;
@@ -64,48 +91,12 @@ internal static class LowerBoundQpSolver
             }
 
             free[release] = true;
-            while (iterations < maxIterations)
-            {
-                iterations++;
-                SolveFree(h, c, free, scale, candidate);
-                double step = 1;
-                int blocking = -1;
-                for (int i = 0; i < n; i++)
-                {
-                    if (free[i] && candidate[i] <= 0)
-                    {
-                        double ratio = z[i] / (z[i] - candidate[i]);
-                        if (ratio < step)
-                        {
-                            step = ratio;
-                            blocking = i;
-                        }
-                    }
-                }
+            InnerLoop(h, c, free, scale, z, candidate, ref iterations, maxIterations);
+        }
 
-                if (blocking < 0)
-                {
-                    Array.Copy(candidate, z, n);
-                    break;
-                }
-
-                for (int i = 0; i < n; i++)
-                {
-                    if (free[i])
-                    {
-                        z[i] += step * (candidate[i] - z[i]);
-                    }
-                }
-
-                for (int i = 0; i < n; i++)
-                {
-                    if (free[i] && (i == blocking || z[i] <= 0))
-                    {
-                        free[i] = false;
-                        z[i] = 0;
-                    }
-                }
-            }
+        if (freeGuess is not null)
+        {
+            free.CopyTo(freeGuess, 0);
         }
 
         var v = new double[n];
@@ -115,6 +106,59 @@ internal static class LowerBoundQpSolver
         }
 
         return v;
+    }
+
+    private static void InnerLoop(
+        double[,] h, double[] c, bool[] free, double scale, double[] z, double[] candidate, ref int iterations, int max)
+    {
+        int n = z.Length;
+        while (iterations < max)
+        {
+            iterations++;
+            SolveFree(h, c, free, scale, candidate);
+            double step = 1;
+            int blocking = -1;
+            for (int i = 0; i < n; i++)
+            {
+                if (free[i] && candidate[i] <= 0)
+                {
+                    double ratio = z[i] / (z[i] - candidate[i]);
+                    if (ratio < step)
+                    {
+                        step = ratio;
+                        blocking = i;
+                    }
+                }
+            }
+
+            if (blocking < 0)
+            {
+                Array.Copy(candidate, z, n);
+                return;
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                if (free[i])
+                {
+                    z[i] += step * (candidate[i] - z[i]);
+                }
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                if (free[i] && (i == blocking || z[i] <= 0))
+                {
+                    free[i] = false;
+                    z[i] = 0;
+                }
+            }
+
+            if (Array.IndexOf(free, true) < 0)
+            {
+                return;
+            }
+        }
     }
 
     private static void SolveFree(double[,] h, double[] c, bool[] free, double scale, double[] candidate)

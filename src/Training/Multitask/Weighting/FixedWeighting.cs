@@ -1,6 +1,9 @@
 namespace MtlOnnx.Training.Multitask.Weighting;
 
-/// <summary>Weights the losses with constants: all ones (<c>ew</c>, the plain sum), 1/T (<c>mean</c>) or given ones (<c>fixed</c>).</summary>
+/// <summary>
+/// Weights the losses with constants: all ones (<c>ew</c>, the plain sum), 1/T (<c>mean</c>) or given ones
+/// (<c>fixed</c>).
+/// </summary>
 public sealed class FixedWeighting : ILossWeighting
 {
     private readonly float[] _weights;
@@ -9,7 +12,9 @@ public sealed class FixedWeighting : ILossWeighting
     /// <param name="name">The registry name.</param>
     /// <param name="weights">One weight per task.</param>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is <see langword="null"/>.</exception>
-    /// <exception cref="MultitaskConfigurationException">A weight is negative or not finite, or none is given.</exception>
+    /// <exception cref="MultitaskConfigurationException">
+    /// A weight is negative or not finite, or none is given.
+    /// </exception>
     public FixedWeighting(string name, IReadOnlyList<double> weights)
     {
         ArgumentNullException.ThrowIfNull(weights);

@@ -24,7 +24,9 @@ public sealed class GradNormAggregator : IGramAggregator, IHeadWeights
     /// <param name="taskCount">The number of tasks.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="taskCount"/> is less than 1.</exception>
-    /// <exception cref="MultitaskConfigurationException">The learning rate is not positive or α is negative.</exception>
+    /// <exception cref="MultitaskConfigurationException">
+    /// The learning rate is not positive or α is negative.
+    /// </exception>
     public GradNormAggregator(int taskCount, GradNormOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(taskCount, 1);

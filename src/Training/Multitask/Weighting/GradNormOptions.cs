@@ -1,6 +1,8 @@
 namespace MtlOnnx.Training.Multitask.Weighting;
 
-/// <summary>Options of GradNorm (Chen et al., 2018, "GradNorm: Gradient Normalization for Adaptive Loss Balancing").</summary>
+/// <summary>
+/// Options of GradNorm (Chen et al., 2018, "GradNorm: Gradient Normalization for Adaptive Loss Balancing").
+/// </summary>
 public sealed class GradNormOptions
 {
     /// <summary>Gets or sets α, the strength of the pull toward equal training rates. The default is 1.5.</summary>

@@ -22,7 +22,9 @@ public interface ILossWeighting
     /// </summary>
     bool UsesCurrentLosses { get; }
 
-    /// <summary>Gets a value indicating whether <see cref="CompleteStep"/> needs the losses after the update (FAMO).</summary>
+    /// <summary>
+    /// Gets a value indicating whether <see cref="CompleteStep"/> needs the losses after the update (FAMO).
+    /// </summary>
     bool RequiresLossesAfterStep { get; }
 
     /// <summary>Writes the loss weights for the step.</summary>

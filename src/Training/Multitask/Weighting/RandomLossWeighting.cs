@@ -2,7 +2,9 @@ using MtlOnnx.Training.Multitask.Internal;
 
 namespace MtlOnnx.Training.Multitask.Weighting;
 
-/// <summary>Random loss weighting: every step draws weights <c>softmax(z)</c> with z standard normal (they sum to 1).</summary>
+/// <summary>
+/// Random loss weighting: every step draws weights <c>softmax(z)</c> with z standard normal (they sum to 1).
+/// </summary>
 public sealed class RandomLossWeighting : ILossWeighting
 {
     private readonly SeededRandom _random;

@@ -53,7 +53,9 @@ public sealed class UncertaintyWeighting : ILossWeighting
     /// <summary>Gets the current log-variances s.</summary>
     public ReadOnlySpan<double> LogVariances => _logVariances;
 
-    /// <summary>Computes the full objective <c>Σ L_i / (2 e^{s_i}) + s_i / 2</c> at the current log-variances.</summary>
+    /// <summary>
+    /// Computes the full objective <c>Σ L_i / (2 e^{s_i}) + s_i / 2</c> at the current log-variances.
+    /// </summary>
     /// <param name="losses">The task losses.</param>
     /// <returns>The objective.</returns>
     public double Objective(ReadOnlySpan<float> losses)

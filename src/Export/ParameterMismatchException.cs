@@ -1,19 +1,19 @@
 namespace MtlOnnx.Export;
 
 /// <summary>
-/// The exception thrown when a checkpoint does not fit the graph it should be exported with: a parameter is missing,
-/// or has another type or shape.
+/// The exception thrown when a checkpoint's parameters do not fit the graph they should be exported with: one is
+/// missing, unknown to the graph, or of another type or shape.
 /// </summary>
-public sealed class CheckpointMismatchException : ExportException
+public sealed class ParameterMismatchException : ExportException
 {
     /// <summary>Initializes a new instance with no message.</summary>
-    public CheckpointMismatchException()
+    public ParameterMismatchException()
     {
     }
 
     /// <summary>Initializes a new instance with a message.</summary>
     /// <param name="message">What is wrong, in a full sentence.</param>
-    public CheckpointMismatchException(string message)
+    public ParameterMismatchException(string message)
         : base(message)
     {
     }
@@ -21,7 +21,7 @@ public sealed class CheckpointMismatchException : ExportException
     /// <summary>Initializes a new instance with a message and the error that caused it.</summary>
     /// <param name="message">What is wrong, in a full sentence.</param>
     /// <param name="innerException">The underlying error.</param>
-    public CheckpointMismatchException(string message, Exception innerException)
+    public ParameterMismatchException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

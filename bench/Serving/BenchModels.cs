@@ -1,0 +1,70 @@
+using MtlOnnx.ModelCards;
+using MtlOnnx.Onnx;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace MtlOnnx.Serving.Bench;
+
+/// <summary>
+/// The benchmark's model, shaped like the shapes example: a 32×32 RGB image, a small convolutional trunk and two
+/// heads (shape: multiclass over 4 labels; size: regression in pixels), with a model card so Predict can serve it.
+/// </summary>
+internal static class BenchModels
+{
+    public const int Side = 32;
+
+    public static byte[] Shapes()
+    {
+        var random = new Random(7);
+        float[] Weights(int n, float scale) => [.. Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() - 0.5) * scale))];
+
+        var b = new GraphBuilder();
+        var image = b.AddInput("image", ElementType.Float, "batch", 3, Side, Side);
+        var w1 = b.AddInitializer("w1", [16, 3, 3, 3], Weights(16 * 27, 0.5f));
+        var c1 = b.Relu(b.Node("Conv", [image, w1], Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("strides", 2, 2)));
+        var w2 = b.AddInitializer("w2", [32, 16, 3, 3], Weights(32 * 144, 0.2f));
+        var c2 = b.Relu(b.Node("Conv", [c1, w2], Attr.Ints("pads", 1, 1, 1, 1), Attr.Ints("strides", 2, 2)));
+        var pooled = b.Node("Flatten", [b.Node("GlobalAveragePool", [c2])], Attr.Int("axis", 1));
+        var wShape = b.AddInitializer("w_shape", [32, 4], Weights(128, 0.5f));
+        b.NewNode("MatMul", [pooled.Name, wShape.Name], ["shape_logits"]);
+        var wSize = b.AddInitializer("w_size", [32, 1], Weights(32, 0.5f));
+        b.NewNode("MatMul", [pooled.Name, wSize.Name], ["size"]);
+        b.AddOutput(new GraphValue("shape_logits"), ElementType.Float, ["batch", 4]);
+        b.AddOutput(new GraphValue("size"), ElementType.Float, ["batch", 1]);
+        var model = b.ToModel();
+        new ModelCard
+        {
+            Inputs = [ModelCardInput.ForImage("image", new ImageSpec { Width = Side, Height = Side, ResizeShorterSide = Side })],
+            Tasks =
+            [
+                new ModelCardTask { Name = "shape", Kind = TaskKind.Multiclass, Labels = ["circle", "square", "triangle", "star"], Outputs = ["shape_logits"] },
+                new ModelCardTask { Name = "size", Kind = TaskKind.Regression, Outputs = ["size"], Units = "px", RegressionMean = [12], RegressionStd = [4] },
+            ],
+        }.WriteTo(model);
+        return OnnxModelIO.ToBytes(model);
+    }
+
+    public static byte[] Png()
+    {
+        using var image = new Image<Rgb24>(Side, Side);
+        for (var y = 0; y < Side; y++)
+        {
+            for (var x = 0; x < Side; x++)
+            {
+                image[x, y] = (x - 16) * (x - 16) + (y - 16) * (y - 16) < 100 ? new Rgb24(240, 200, 40) : new Rgb24(20, 20, 60);
+            }
+        }
+
+        using var stream = new MemoryStream();
+        image.SaveAsPng(stream);
+        return stream.ToArray();
+    }
+
+    public static string WriteRepository(string root)
+    {
+        var folder = Path.Combine(root, "shapes", "1");
+        Directory.CreateDirectory(folder);
+        File.WriteAllBytes(Path.Combine(folder, "model.onnx"), Shapes());
+        return root;
+    }
+}

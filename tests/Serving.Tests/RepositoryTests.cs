@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using Grpc.Core;
+using MtlOnnx.Serving.Protocol;
+using MtlOnnx.Serving.Repository;
+using MtlOnnx.Serving.Tests.Infrastructure;
+
+namespace MtlOnnx.Serving.Tests;
+
+public sealed class RepositoryTests : IDisposable
+{
+    private readonly TestRepository _repository = new();
+
+    public void Dispose() => _repository.Dispose();
+
+    [Fact]
+    public async Task PollMode_NewVersionUnderLoad_LosesNoRequest()
+    {
+        _repository.Add("affine", 1, TestModels.Affine(2f));
+        await using var server = await ServerHarness.StartAsync(_repository.Root, new Dictionary<string, string?>
+        {
+            ["Serving:ModelControlMode"] = "Poll",
+            ["Serving:PollInterval"] = "00:00:00.100",
+        });
+
+        using var stop = new CancellationTokenSource();
+        var failures = 0;
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        async Task Client()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var response = await server.Inference.ModelInferAsync(Requests.AffineRaw([1, 1, 1, 1]));
+                    var y = Requests.Floats(response, "y")[0];
+                    seen.AddOrUpdate($"{response.ModelVersion}:{y}", 1, (_, n) => n + 1);
+                }
+                catch (RpcException)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        }
+
+        var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(Client)).ToArray();
+        await Task.Delay(300);
+        _repository.Publish("affine", 2, TestModels.Affine(3f));
+        var watch = Stopwatch.StartNew();
+        while (!seen.ContainsKey("2:4") && watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+
+        Assert.Equal(0, failures);
+        Assert.True(seen.ContainsKey("1:3"), "Version 1 answered before the reload.");
+        Assert.True(seen.ContainsKey("2:4"), "Version 2 answered after the reload.");
+        Assert.Equal(["1:3", "2:4"], seen.Keys.Order());
+        var metadata = await server.Inference.ModelMetadataAsync(new ModelMetadataRequest { Name = "affine" });
+        Assert.Equal(["2"], metadata.Versions);
+    }
+
+    [Fact]
+    public async Task ExplicitMode_LoadAndUnload_ChangeWhatIsServed()
+    {
+        _repository.Add("affine", 1, TestModels.Affine()).Add("other", 1, TestModels.Fixed());
+        await using var server = await ServerHarness.StartAsync(_repository.Root, new Dictionary<string, string?>
+        {
+            ["Serving:ModelControlMode"] = "Explicit",
+            ["Serving:LoadModels:0"] = "affine",
+        });
+        var client = server.Inference;
+
+        Assert.False((await client.ModelReadyAsync(new ModelReadyRequest { Name = "other" })).Ready);
+        await client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "other" });
+        Assert.True((await client.ModelReadyAsync(new ModelReadyRequest { Name = "other" })).Ready);
+        await client.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = "affine" });
+        var gone = await Assert.ThrowsAsync<RpcException>(async () => await client.ModelInferAsync(Requests.AffineRaw([1, 2, 3, 4])));
+        var index = await client.RepositoryIndexAsync(new RepositoryIndexRequest());
+        var missing = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "absent" }));
+        var traversal = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "../models" }));
+
+        Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+        Assert.Contains(index.Models, m => m.Name == "affine" && m.State == "UNAVAILABLE" && m.Reason == "unloaded");
+        Assert.Contains(index.Models, m => m.Name == "other" && m.Version == "1" && m.State == "READY");
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, traversal.StatusCode);
+        Assert.True((await client.ServerReadyAsync(new ServerReadyRequest())).Ready);
+    }
+
+    [Fact]
+    public async Task VersionPolicy_LatestTwo_ServesTheTwoNewest()
+    {
+        _repository.Add("affine", 1, TestModels.Affine(1f))
+            .Add("affine", 3, TestModels.Affine(3f))
+            .Add("affine", 2, TestModels.Affine(2f), "version_policy { latest { num_versions: 2 } }");
+        await using var server = await ServerHarness.StartAsync(_repository.Root);
+
+        var metadata = await server.Inference.ModelMetadataAsync(new ModelMetadataRequest { Name = "affine" });
+
+        Assert.Equal(["3", "2"], metadata.Versions);
+    }
+
+    [Fact]
+    public async Task BrokenModel_IsUnavailableWithReason_OthersServe()
+    {
+        _repository.Add("affine", 1, TestModels.Affine()).Add("broken", 1, [1, 2, 3, 4, 5]);
+        _repository.Add("misconfigured", 1, TestModels.Affine(), "max_batch_size: 4\ninput [ { name: \"x\" data_type: TYPE_INT32 dims: [ 4 ] } ]");
+        await using var server = await ServerHarness.StartAsync(_repository.Root);
+        var client = server.Inference;
+
+        var index = await client.RepositoryIndexAsync(new RepositoryIndexRequest());
+        var broken = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.ModelInferAsync(Requests.AffineRaw([1, 2, 3, 4], model: "broken")));
+        var ok = await client.ModelInferAsync(Requests.AffineRaw([1, 2, 3, 4]));
+
+        Assert.False((await client.ServerReadyAsync(new ServerReadyRequest())).Ready);
+        Assert.Contains(index.Models, m => m.Name == "broken" && m.State == "UNAVAILABLE" && m.Reason.Contains("ONNX Runtime cannot load"));
+        Assert.Contains(index.Models, m => m.Name == "misconfigured" && m.Reason.Contains("data type TYPE_INT32; the model has TYPE_FP32"));
+        Assert.Equal(StatusCode.Unavailable, broken.StatusCode);
+        Assert.NotEmpty(ok.Outputs);
+    }
+
+    [Fact]
+    public async Task DynamicBatching_GathersConcurrentRequests_AndQueueFullIsResourceExhausted()
+    {
+        _repository.Add("slow", 1, TestModels.Slow(), "max_batch_size: 16\ndynamic_batching { max_queue_delay_microseconds: 20000 }");
+        _repository.Add("tiny", 1, TestModels.Slow(), "max_batch_size: 16\ndynamic_batching { default_queue_policy { max_queue_size: 2 } }\ninstance_group [ { count: 1 kind: KIND_CPU } ]");
+        await using var server = await ServerHarness.StartAsync(_repository.Root);
+        var client = server.Inference;
+        ModelInferRequest Request(string model) => new()
+        {
+            ModelName = model,
+            Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 1, 256 } } },
+            RawInputContents = { Google.Protobuf.ByteString.CopyFrom(new byte[1024]) },
+        };
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.ModelInferAsync(Request("slow")).ResponseAsync));
+        var stats = (await client.ModelStatisticsAsync(new ModelStatisticsRequest { Name = "slow" })).ModelStats[0];
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+        {
+            try
+            {
+                await client.ModelInferAsync(Request("tiny"));
+                return StatusCode.OK;
+            }
+            catch (RpcException error)
+            {
+                Assert.Contains("queue of model 'tiny' version 1 is full", error.Status.Detail);
+                return error.StatusCode;
+            }
+        }));
+        var after = await client.ModelInferAsync(Request("tiny"));
+
+        Assert.Equal(16UL, stats.InferenceCount);
+        Assert.True(stats.ExecutionCount < 16, $"16 requests ran in {stats.ExecutionCount} executions.");
+        Assert.Contains(StatusCode.OK, outcomes);
+        Assert.Contains(StatusCode.ResourceExhausted, outcomes);
+        Assert.All(outcomes, o => Assert.True(o is StatusCode.OK or StatusCode.ResourceExhausted));
+        Assert.NotEmpty(after.Outputs);
+    }
+
+    [Fact]
+    public async Task Deadline_ShorterThanTheRun_IsDeadlineExceeded_AndServerKeepsServing()
+    {
+        _repository.Add("slow", 1, TestModels.Slow(1500), "max_batch_size: 4");
+        await using var server = await ServerHarness.StartAsync(_repository.Root);
+        var request = new ModelInferRequest
+        {
+            ModelName = "slow",
+            Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 1, 256 } } },
+            RawInputContents = { Google.Protobuf.ByteString.CopyFrom(new byte[1024]) },
+        };
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await server.Inference.ModelInferAsync(request, deadline: DateTime.UtcNow.AddMilliseconds(5)));
+        var ok = await server.Inference.ModelInferAsync(request);
+
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.NotEmpty(ok.Outputs);
+    }
+
+    [Fact]
+    public async Task Shutdown_DrainsInFlightRequests_AndTurnsReadinessOff()
+    {
+        _repository.Add("slow", 1, TestModels.Slow(1500), "max_batch_size: 4");
+        var server = await ServerHarness.StartAsync(_repository.Root);
+        var request = new ModelInferRequest
+        {
+            ModelName = "slow",
+            Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 1, 256 } } },
+            RawInputContents = { Google.Protobuf.ByteString.CopyFrom(new byte[1024]) },
+        };
+
+        var inFlight = Enumerable.Range(0, 4).Select(_ => server.Inference.ModelInferAsync(request).ResponseAsync).ToArray();
+        await Task.Delay(50);
+        var repository = (ModelRepository)server.Server.Services.GetService(typeof(ModelRepository))!;
+        var stopping = server.Server.StopAsync();
+        await Task.Delay(20);
+        var readyDuringDrain = repository.IsReady;
+        var responses = await Task.WhenAll(inFlight);
+        await stopping;
+        await server.DisposeAsync();
+
+        Assert.False(readyDuringDrain);
+        Assert.All(responses, r => Assert.Equal("slow", r.ModelName));
+    }
+}
