@@ -60,6 +60,12 @@ public static class TrainCommand
         try
         {
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+            if (!console.Profile.Capabilities.Interactive)
+            {
+                // Logs and pipes: keep one epoch per line instead of wrapping at 80 columns.
+                console.Profile.Width = 400;
+            }
+
             var progress = new TrainingProgress(console);
             var options = new TrainerOptions { Resume = resume, Threads = threads, Observer = progress };
             TrainingResult? result = null;

@@ -51,7 +51,8 @@ public sealed class MultiTaskTrainer
     /// <returns>The result.</returns>
     /// <exception cref="JobFileException">The job cannot be run as written.</exception>
     /// <exception cref="DataSourceException">The data cannot be read.</exception>
-    /// <exception cref="CheckpointException">Resuming found no usable checkpoint.</exception>
+    /// <exception cref="FileNotFoundException">Resuming, but the output folder has no last checkpoint.</exception>
+    /// <exception cref="CheckpointException">Resuming found a checkpoint that does not fit the job.</exception>
     public TrainingResult Run(CancellationToken cancellationToken = default)
     {
         var output = _job.OutputDirectory;
@@ -103,6 +104,13 @@ public sealed class MultiTaskTrainer
         var historyPath = Path.Combine(output, "history.json");
         if (_options.Resume)
         {
+            if (!File.Exists(lastPath))
+            {
+                throw new FileNotFoundException(
+                    $"Cannot resume job '{_job.Name}': its last checkpoint '{lastPath}' does not exist. Train once without --resume first.",
+                    lastPath);
+            }
+
             var checkpoint = TrainingCheckpoint.Load(lastPath);
             engine.Load(checkpoint, parametersOnly: false);
             state = RunState.From(checkpoint.Properties, engine.LossNames.Count);

@@ -1,0 +1,117 @@
+"""PyTorch's equivalent of `mtlonnx train models/multi-fashion-lenet.yaml`, for the trainer benchmark.
+
+Builds Multi-Fashion the same way (two Fashion-MNIST items on a 36x36 canvas, top-left and bottom-right, each shifted
+by up to 4 pixels, pixel-wise maximum; 120,000 training pairs from the training set, every image paired twice with
+two different partners; 10,000 test pairs), trains the same LeNet (conv 1->10 9x9, max-pool 2, ReLU, conv 10->20 5x5,
+max-pool 2, ReLU, linear 500->50, ReLU; per task linear 50->50, ReLU, linear 50->10) with Adam 1e-3, batch 256 and
+equal weighting, and prints per-epoch test accuracy and samples per second (data loading included).
+
+Usage: /usr/bin/python3 torch_multifashion.py [--epochs 20] [--threads 2] [--folder /usr/share/datasets/fashion-mnist]
+"""
+import argparse
+import gzip
+import json
+import os
+import time
+
+import numpy as np
+import torch
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    rank = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def derangement(rng, n, avoid=None):
+    p = rng.permutation(n)
+    for i in range(n):
+        for _ in range(64):
+            if p[i] != i and (avoid is None or p[i] != avoid[i]):
+                break
+            j = rng.integers(n)
+            if p[j] != i and p[i] != j and (avoid is None or (p[j] != avoid[i] and p[i] != avoid[j])):
+                p[i], p[j] = p[j], p[i]
+    return p
+
+
+def build(images, labels, passes, limit, rng):
+    n = len(images)
+    partners = []
+    for k in range(passes):
+        partners.append(derangement(rng, n, partners[0] if partners else None))
+    count = min(limit, n * passes)
+    canvas = np.zeros((count, 1, 36, 36), dtype=np.uint8)
+    left = np.empty(count, dtype=np.int64)
+    right = np.empty(count, dtype=np.int64)
+    shifts = rng.integers(0, 5, size=(count, 4))
+    for k in range(count):
+        p, i = divmod(k, n)
+        j = partners[p][i]
+        x0, y0, x1, y1 = shifts[k]
+        canvas[k, 0, y0:y0 + 28, x0:x0 + 28] = images[i]
+        region = canvas[k, 0, 8 - y1:36 - y1, 8 - x1:36 - x1]
+        np.maximum(region, images[j], out=region)
+        left[k], right[k] = labels[i], labels[j]
+    return canvas, left, right
+
+
+class LeNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 10, 9)
+        self.conv2 = torch.nn.Conv2d(10, 20, 5)
+        self.fc = torch.nn.Linear(500, 50)
+        self.heads = torch.nn.ModuleList(
+            [torch.nn.Sequential(torch.nn.Linear(50, 50), torch.nn.ReLU(), torch.nn.Linear(50, 10)) for _ in range(2)])
+
+    def forward(self, x):
+        x = torch.relu(torch.max_pool2d(self.conv1(x), 2))
+        x = torch.relu(torch.max_pool2d(self.conv2(x), 2))
+        x = torch.relu(self.fc(torch.flatten(x, 1)))
+        return [h(x) for h in self.heads]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--folder", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    f = lambda name: os.path.join(args.folder, name)
+    train = build(read_idx(f("train-images-idx3-ubyte.gz")), read_idx(f("train-labels-idx1-ubyte.gz")), 2, 120000, rng)
+    test = build(read_idx(f("t10k-images-idx3-ubyte.gz")), read_idx(f("t10k-labels-idx1-ubyte.gz")), 1, 10000, rng)
+    model = LeNet()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x_test = torch.from_numpy(test[0]).float() / 255
+    for epoch in range(args.epochs):
+        order = rng.permutation(len(train[0]))
+        start = time.perf_counter()
+        model.train()
+        for b in range(len(order) // 256):
+            idx = order[b * 256:(b + 1) * 256]
+            x = torch.from_numpy(train[0][idx]).float() / 255
+            y = [torch.from_numpy(train[1][idx]), torch.from_numpy(train[2][idx])]
+            out = model(x)
+            loss = sum(torch.nn.functional.cross_entropy(o, t) for o, t in zip(out, y))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        seconds = time.perf_counter() - start
+        model.eval()
+        with torch.no_grad():
+            out = model(x_test)
+        acc = [float((o.argmax(1).numpy() == t).mean()) for o, t in zip(out, test[1:])]
+        print(json.dumps({"epoch": epoch + 1, "left": acc[0], "right": acc[1],
+                          "samples_per_second": (len(order) // 256) * 256 / seconds}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
