@@ -17,10 +17,10 @@ namespace MtlOnnx.Serving.Bench;
 /// </summary>
 internal static class BenchmarkMode
 {
-    public static async Task<int> RunAsync(int seconds, int samples)
+    public static async Task<int> RunAsync(int seconds, int samples, bool dense)
     {
         var root = Path.Combine(Path.GetTempPath(), "mtlonnx-bench-" + Guid.NewGuid().ToString("N"));
-        BenchModels.WriteRepository(root);
+        BenchModels.WriteRepository(root, dense);
         var report = new StringBuilder();
         try
         {
@@ -34,6 +34,9 @@ internal static class BenchmarkMode
             var infer = InferRequest(pixels);
             var png = ByteString.CopyFrom(BenchModels.Png());
             var echoPayload = new EchoMessage { Payload = ByteString.CopyFrom(new byte[infer.CalculateSize()]) };
+            report.AppendLine(dense
+                ? "Model: dense trunk (3072 → 1024 → 512, 14 MB of weights) and two heads."
+                : "Model: convolutional trunk (16 and 32 channels, stride 2) and two heads.");
             report.AppendLine(CultureInfo.InvariantCulture, $"Payload: ModelInfer request {infer.CalculateSize()} bytes (FP32 1×3×32×32), echo {echoPayload.CalculateSize()} bytes, Predict PNG {png.Length} bytes.");
             report.AppendLine();
 
