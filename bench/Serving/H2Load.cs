@@ -13,9 +13,9 @@ namespace MtlOnnx.Serving.Bench;
 /// </summary>
 internal static partial class H2Load
 {
-    public static async Task<string> RunAsync(ServerProcess server, ModelInferRequest infer, EchoMessage echo, bool record = true)
+    public static async Task<string> RunAsync(ServerProcess server, ModelInferRequest infer, EchoMessage echo, bool batching)
     {
-        var lines = new List<string> { "| target | req/s | succeeded (server count) |", "|---|---|---|" };
+        var lines = new List<string>();
         foreach (var (name, port, path, message) in new (string, int, string, IMessage)[]
         {
             ("ModelInfer", server.GrpcPort, "/inference.GRPCInferenceService/ModelInfer", infer),
@@ -35,10 +35,10 @@ internal static partial class H2Load
             var succeeded = await server.MetricAsync("nv_inference_request_success") - before;
             var rate = RequestsPerSecond().Match(output);
             lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {(rate.Success ? rate.Groups[1].Value : "h2load failed")} | {(name == "echo" ? "n/a" : succeeded.ToString("0", CultureInfo.InvariantCulture))} |"));
+                $"| {name} | {(name == "echo" ? "n/a" : batching ? "on" : "off")} | {(rate.Success ? rate.Groups[1].Value : "h2load failed")} | {(name == "echo" ? "n/a" : succeeded.ToString("0", CultureInfo.InvariantCulture))} |"));
         }
 
-        return record ? string.Join('\n', lines) : string.Empty;
+        return string.Join('\n', lines);
     }
 
     private static async Task<string> ShellAsync(string file, string arguments)

@@ -136,6 +136,9 @@ internal sealed class DynamicBatcher : IInferenceScheduler
                 continue;
             }
 
+            // An instance first, then the batch: while every instance is busy the queue keeps growing, and the
+            // batch formed once one is free holds all of it.
+            await _instances.WaitAsync().ConfigureAwait(false);
             batch.Clear();
             batch.Add(first);
             var rows = first.BatchSize;
@@ -146,7 +149,6 @@ internal sealed class DynamicBatcher : IInferenceScheduler
                 rows += work.BatchSize;
             }
 
-            await _instances.WaitAsync().ConfigureAwait(false);
             try
             {
                 await _executor.ExecuteAsync(batch, rows, null, CancellationToken.None).ConfigureAwait(false);
