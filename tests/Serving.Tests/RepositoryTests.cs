@@ -130,7 +130,9 @@ public sealed class RepositoryTests : IDisposable
     public async Task DynamicBatching_GathersConcurrentRequests_AndQueueFullIsResourceExhausted()
     {
         _repository.Add("slow", 1, TestModels.Slow(), "max_batch_size: 16\ndynamic_batching { max_queue_delay_microseconds: 20000 }");
-        _repository.Add("tiny", 1, TestModels.Slow(), "max_batch_size: 16\ndynamic_batching { default_queue_policy { max_queue_size: 2 } }\ninstance_group [ { count: 1 kind: KIND_CPU } ]");
+        // Each run of "tiny" must outlast the arrival of the 40 concurrent requests, or the queue of 2 never fills
+        // on a fast, idle machine; 3000 MatMul layers take tens of milliseconds per run.
+        _repository.Add("tiny", 1, TestModels.Slow(3000), "max_batch_size: 16\ndynamic_batching { default_queue_policy { max_queue_size: 2 } }\ninstance_group [ { count: 1 kind: KIND_CPU } ]");
         await using var server = await ServerHarness.StartAsync(_repository.Root);
         var client = server.Inference;
         ModelInferRequest Request(string model) => new()
