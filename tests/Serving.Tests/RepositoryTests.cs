@@ -171,13 +171,15 @@ public sealed class RepositoryTests : IDisposable
     [Fact]
     public async Task Deadline_ShorterThanTheRun_IsDeadlineExceeded_AndServerKeepsServing()
     {
-        _repository.Add("slow", 1, TestModels.Slow(1500), "max_batch_size: 4");
+        // A batch of 64 rows through 1500 MatMul layers takes far longer than the 5 ms deadline on any machine; one row
+        // can finish within it on a fast, idle one.
+        _repository.Add("slow", 1, TestModels.Slow(1500), "max_batch_size: 64");
         await using var server = await ServerHarness.StartAsync(_repository.Root);
         var request = new ModelInferRequest
         {
             ModelName = "slow",
-            Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 1, 256 } } },
-            RawInputContents = { Google.Protobuf.ByteString.CopyFrom(new byte[1024]) },
+            Inputs = { new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 64, 256 } } },
+            RawInputContents = { Google.Protobuf.ByteString.CopyFrom(new byte[64 * 1024]) },
         };
 
         var error = await Assert.ThrowsAsync<RpcException>(async () =>

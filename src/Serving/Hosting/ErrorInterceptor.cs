@@ -95,6 +95,12 @@ internal sealed class ErrorInterceptor : Interceptor
         {
             RpcException rpc => rpc,
             ServingException serving => serving.ToRpcException(),
+            // A call's token also fires when its deadline passes; report that as the deadline, not as a cancel.
+            OperationCanceledException when context.CancellationToken.IsCancellationRequested
+                && DateTime.UtcNow >= context.Deadline =>
+                new RpcException(new Status(
+                    StatusCode.DeadlineExceeded,
+                    "The request's deadline passed before it finished.")),
             OperationCanceledException when context.CancellationToken.IsCancellationRequested =>
                 new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled.")),
             _ => null,
