@@ -56,8 +56,10 @@ internal static class BenchModels
             Inputs = [ModelCardInput.ForImage("image", new ImageSpec { Width = Side, Height = Side, ResizeShorterSide = Side })],
             Tasks =
             [
-                new ModelCardTask { Name = "shape", Kind = TaskKind.Multiclass, Labels = ["circle", "square", "triangle", "star"], Outputs = ["shape_logits"] },
-                new ModelCardTask { Name = "size", Kind = TaskKind.Regression, Outputs = ["size"], Units = "px", RegressionMean = [12], RegressionStd = [4] },
+                new ModelCardTask { Name = "shape", Kind = TaskKind.Multiclass, Labels = ["circle", "square",
+                    "triangle", "star"], Outputs = ["shape_logits"] },
+                new ModelCardTask { Name = "size", Kind = TaskKind.Regression, Outputs = ["size"], Units = "px",
+                    RegressionMean = [12], RegressionStd = [4] },
             ],
         }.WriteTo(model);
         return OnnxModelIO.ToBytes(model);

@@ -37,7 +37,8 @@ internal static class BenchmarkMode
             report.AppendLine(dense
                 ? "Model: dense trunk (3072 → 1024 → 512, 14 MB of weights) and two heads."
                 : "Model: convolutional trunk (16 and 32 channels, stride 2) and two heads.");
-            report.AppendLine(CultureInfo.InvariantCulture, $"Payload: ModelInfer request {infer.CalculateSize()} bytes (FP32 1×3×32×32), echo {echoPayload.CalculateSize()} bytes, Predict PNG {png.Length} bytes.");
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"Payload: ModelInfer request {infer.CalculateSize()} bytes (FP32 1×3×32×32), echo {echoPayload.CalculateSize()} bytes, Predict PNG {png.Length} bytes.");
             report.AppendLine();
 
             var ort = OrtLatency(root, pixels, samples);

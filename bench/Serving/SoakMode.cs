@@ -38,14 +38,22 @@ internal static class SoakMode
                 ("infer batch 1", StatusCode.OK, () => client.ModelInferAsync(BenchmarkMode.InferRequest(pixels)).ResponseAsync),
                 ("infer batch 4", StatusCode.OK, () => client.ModelInferAsync(BenchmarkMode.InferRequest(pixels, 4)).ResponseAsync),
                 ("infer batch 1", StatusCode.OK, () => client.ModelInferAsync(BenchmarkMode.InferRequest(pixels)).ResponseAsync),
-                ("predict png", StatusCode.OK, () => typed.PredictAsync(new PredictRequest { Model = "shapes", Image = png }).ResponseAsync),
+                ("predict png", StatusCode.OK, () => typed.PredictAsync(new PredictRequest { Model = "shapes",
+                    Image = png }).ResponseAsync),
                 ("infer batch 1", StatusCode.OK, () => client.ModelInferAsync(BenchmarkMode.InferRequest(pixels)).ResponseAsync),
-                ("predict png", StatusCode.OK, () => typed.PredictAsync(new PredictRequest { Model = "shapes", Image = png }).ResponseAsync),
+                ("predict png", StatusCode.OK, () => typed.PredictAsync(new PredictRequest { Model = "shapes",
+                    Image = png }).ResponseAsync),
                 ("bad shape", StatusCode.InvalidArgument, () => client.ModelInferAsync(badShape).ResponseAsync),
-                ("unknown model", StatusCode.NotFound, () => client.ModelInferAsync(new ModelInferRequest { ModelName = "nope" }).ResponseAsync),
-                ("corrupt image", StatusCode.InvalidArgument, () => typed.PredictAsync(new PredictRequest { Model = "shapes", Image = ByteString.CopyFrom(png.Span[..60]) }).ResponseAsync),
-                ("text to an image model", StatusCode.InvalidArgument, () => typed.PredictAsync(new PredictRequest { Model = "shapes", Text = new string('x', 100_000) }).ResponseAsync),
-                ("traversal name", StatusCode.InvalidArgument, () => client.ModelInferAsync(new ModelInferRequest { ModelName = "../x" }).ResponseAsync),
+                ("unknown model", StatusCode.NotFound,
+                    () => client.ModelInferAsync(new ModelInferRequest { ModelName = "nope" }).ResponseAsync),
+                ("corrupt image", StatusCode.InvalidArgument,
+                    () => typed.PredictAsync(new PredictRequest { Model = "shapes",
+                    Image = ByteString.CopyFrom(png.Span[..60]) }).ResponseAsync),
+                ("text to an image model", StatusCode.InvalidArgument,
+                    () => typed.PredictAsync(new PredictRequest { Model = "shapes", Text = new string('x',
+                    100_000) }).ResponseAsync),
+                ("traversal name", StatusCode.InvalidArgument,
+                    () => client.ModelInferAsync(new ModelInferRequest { ModelName = "../x" }).ResponseAsync),
             };
             var outcomes = new ConcurrentDictionary<(string, StatusCode), long>();
             var unexpected = new ConcurrentDictionary<string, long>();
@@ -119,7 +127,8 @@ internal static class SoakMode
                 $"Unexpected outcomes: {(unexpected.IsEmpty ? "none" : string.Join("; ", unexpected.Select(u => $"{u.Key} ×{u.Value}")))}."));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Server resident memory: {warm.Resident:0} MiB after warm-up ({warm.Minutes:0.0} min), max {after.Max(m => m.Resident):0} MiB, final {memory[^1].Resident:0} MiB; managed heap {warm.Managed:0} → {memory[^1].Managed:0} MiB (max {after.Max(m => m.Managed):0})."));
-            Console.WriteLine("Samples (min, RSS MiB): " + string.Join(", ", memory.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Minutes:0.0}:{m.Resident:0}"))));
+            Console.WriteLine("Samples (min, RSS MiB): " + string.Join(", ",
+                memory.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Minutes:0.0}:{m.Resident:0}"))));
             return unexpected.IsEmpty ? 0 : 1;
         }
         finally

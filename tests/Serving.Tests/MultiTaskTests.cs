@@ -28,7 +28,8 @@ public sealed class MultiTaskTests : IClassFixture<CardServerFixture>
     {
         var png = CardModels.Png(s_red, s_red);
 
-        var response = await Client.PredictAsync(new PredictRequest { Model = "shapes", Image = ByteString.CopyFrom(png), Id = "p1", TopK = 2 });
+        var response = await Client.PredictAsync(new PredictRequest { Model = "shapes",
+            Image = ByteString.CopyFrom(png), Id = "p1", TopK = 2 });
 
         Assert.Equal(("shapes", "1", "p1"), (response.Model, response.Version, response.Id));
         var color = response.Tasks.Single(t => t.Task == "color");
@@ -117,7 +118,8 @@ public sealed class MultiTaskTests : IClassFixture<CardServerFixture>
         var colors = new[] { s_red, s_blue, s_red };
         foreach (var color in colors)
         {
-            await call.RequestStream.WriteAsync(new PredictRequest { Model = "shapes", Image = ByteString.CopyFrom(CardModels.Png(color, color)), Tasks = { "color" } });
+            await call.RequestStream.WriteAsync(new PredictRequest { Model = "shapes",
+                Image = ByteString.CopyFrom(CardModels.Png(color, color)), Tasks = { "color" } });
         }
 
         await call.RequestStream.WriteAsync(new PredictRequest { Model = "shapes", Image = ByteString.CopyFromUtf8("not an image") });
@@ -177,7 +179,8 @@ public sealed class MultiTaskTests : IClassFixture<CardServerFixture>
     public static TheoryData<string, Func<PredictRequest>, StatusCode, string> BadPredictions => new()
     {
         {
-            "corrupt image", () => new PredictRequest { Model = "shapes", Image = ByteString.CopyFrom(CardModels.Png(s_red, s_red).AsSpan(0, 40)) },
+            "corrupt image", () => new PredictRequest { Model = "shapes",
+                Image = ByteString.CopyFrom(CardModels.Png(s_red, s_red).AsSpan(0, 40)) },
             StatusCode.InvalidArgument, "truncated or corrupt"
         },
         {
@@ -193,7 +196,8 @@ public sealed class MultiTaskTests : IClassFixture<CardServerFixture>
             StatusCode.InvalidArgument, "The text has 1,000,000 characters; the server accepts at most 8,192"
         },
         {
-            "image for a text model", () => new PredictRequest { Model = "mood", Image = ByteString.CopyFrom(CardModels.Png(s_red, s_red)) },
+            "image for a text model", () => new PredictRequest { Model = "mood",
+                Image = ByteString.CopyFrom(CardModels.Png(s_red, s_red)) },
             StatusCode.InvalidArgument, "does not take an image; send 'text' instead"
         },
         {
@@ -201,7 +205,8 @@ public sealed class MultiTaskTests : IClassFixture<CardServerFixture>
             StatusCode.InvalidArgument, "neither 'image' nor 'text'"
         },
         {
-            "unknown task", () => new PredictRequest { Model = "shapes", Image = ByteString.CopyFrom(CardModels.Png(s_red, s_red)), Tasks = { "size" } },
+            "unknown task", () => new PredictRequest { Model = "shapes",
+                Image = ByteString.CopyFrom(CardModels.Png(s_red, s_red)), Tasks = { "size" } },
             StatusCode.InvalidArgument, "has no task 'size'; its tasks are 'color', 'brightness'"
         },
         {
@@ -227,7 +232,8 @@ public sealed class MultiTaskTests : IClassFixture<CardServerFixture>
 
         Assert.True(error.StatusCode == code, $"{scenario}: got {error.StatusCode} '{error.Status.Detail}'.");
         Assert.Contains(message, error.Status.Detail);
-        var ok = await Client.PredictAsync(new PredictRequest { Model = "shapes", Image = ByteString.CopyFrom(CardModels.Png(s_red, s_red)) });
+        var ok = await Client.PredictAsync(new PredictRequest { Model = "shapes",
+            Image = ByteString.CopyFrom(CardModels.Png(s_red, s_red)) });
         Assert.Equal("red", ok.Tasks[0].Label);
     }
 

@@ -20,7 +20,8 @@ public sealed class PythonClientTests : IDisposable
     [Fact]
     public async Task PythonGrpcioClient_CallsEveryInferenceRpc()
     {
-        Assert.True(File.Exists(Python), $"{Python} is missing: install Debian's python3 with python3-grpcio, python3-grpc-tools and python3-numpy.");
+        Assert.True(File.Exists(Python),
+            $"{Python} is missing: install Debian's python3 with python3-grpcio, python3-grpc-tools and python3-numpy.");
         _repository.Add("affine", 1, TestModels.Affine(2f)).Add("strings", 1, TestModels.Strings());
         await using var server = await ServerHarness.StartAsync(_repository.Root, new Dictionary<string, string?>
         {

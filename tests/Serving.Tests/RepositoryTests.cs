@@ -110,7 +110,8 @@ public sealed class RepositoryTests : IDisposable
     public async Task BrokenModel_IsUnavailableWithReason_OthersServe()
     {
         _repository.Add("affine", 1, TestModels.Affine()).Add("broken", 1, [1, 2, 3, 4, 5]);
-        _repository.Add("misconfigured", 1, TestModels.Affine(), "max_batch_size: 4\ninput [ { name: \"x\" data_type: TYPE_INT32 dims: [ 4 ] } ]");
+        _repository.Add("misconfigured", 1, TestModels.Affine(),
+            "max_batch_size: 4\ninput [ { name: \"x\" data_type: TYPE_INT32 dims: [ 4 ] } ]");
         await using var server = await ServerHarness.StartAsync(_repository.Root);
         var client = server.Inference;
 
@@ -132,7 +133,8 @@ public sealed class RepositoryTests : IDisposable
         _repository.Add("slow", 1, TestModels.Slow(), "max_batch_size: 16\ndynamic_batching { max_queue_delay_microseconds: 20000 }");
         // Each run of "tiny" must outlast the arrival of the 40 concurrent requests, or the queue of 2 never fills
         // on a fast, idle machine; 3000 MatMul layers take tens of milliseconds per run.
-        _repository.Add("tiny", 1, TestModels.Slow(3000), "max_batch_size: 16\ndynamic_batching { default_queue_policy { max_queue_size: 2 } }\ninstance_group [ { count: 1 kind: KIND_CPU } ]");
+        _repository.Add("tiny", 1, TestModels.Slow(3000),
+            "max_batch_size: 16\ndynamic_batching { default_queue_policy { max_queue_size: 2 } }\ninstance_group [ { count: 1 kind: KIND_CPU } ]");
         await using var server = await ServerHarness.StartAsync(_repository.Root);
         var client = server.Inference;
         ModelInferRequest Request(string model) => new()

@@ -44,7 +44,8 @@ public static class EvalCommand
         foreach (var (task, metrics) in result.Metrics)
         {
             var values = string.Join("  ", metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.0000}")));
-            var loss = result.Losses.TryGetValue(task, out var l) ? string.Create(CultureInfo.InvariantCulture, $"loss {l:0.0000}  ") : string.Empty;
+            var loss = result.Losses.TryGetValue(task, out var l) ? string.Create(CultureInfo.InvariantCulture,
+                $"loss {l:0.0000}  ") : string.Empty;
             output.WriteLine($"  {task,-16} {loss}{values}");
         }
 

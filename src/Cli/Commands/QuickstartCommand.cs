@@ -66,9 +66,12 @@ public static class QuickstartCommand
     /// <returns>The command.</returns>
     public static Command Create()
     {
-        var folder = new Option<DirectoryInfo>("--output") { Description = "Where the run goes.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", "quickstart")) };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: the runtime decides).", DefaultValueFactory = _ => 0 };
-        var command = new Command("quickstart", "Train, evaluate and export the built-in shapes model, then show some predictions.") { folder, threads };
+        var folder = new Option<DirectoryInfo>("--output") { Description = "Where the run goes.",
+            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", "quickstart")) };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: the runtime decides).",
+            DefaultValueFactory = _ => 0 };
+        var command = new Command("quickstart",
+            "Train, evaluate and export the built-in shapes model, then show some predictions.") { folder, threads };
         command.SetAction(parseResult =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -89,7 +92,8 @@ public static class QuickstartCommand
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        var job = JobFile.Parse(Job + $"output: '{folder.Replace("'", "''", StringComparison.Ordinal)}'\n", "quickstart.yaml", Directory.GetCurrentDirectory());
+        var job = JobFile.Parse(Job + $"output: '{folder.Replace("'", "''", StringComparison.Ordinal)}'\n",
+            "quickstart.yaml", Directory.GetCurrentDirectory());
         var result = TrainCommand.Train(job, resume: false, threads, output);
         if (result.Interrupted)
         {
@@ -133,7 +137,8 @@ public static class QuickstartCommand
                 InputNames = evaluator.Model.Inputs.Select(i => i.Name).ToList(),
                 DefaultName = job.Name,
             };
-            var exported = ModelExporter.Export(source, new ExportOptions { Repository = Path.Combine(folder, "repository"), Force = true });
+            var exported = ModelExporter.Export(source, new ExportOptions { Repository = Path.Combine(folder,
+                "repository"), Force = true });
             output.WriteLine($"Exported: {exported.ModelPath}");
         }
         catch (Exception ex) when (ex is ExportException or ArgumentException or InvalidOperationException or IOException)

@@ -22,7 +22,8 @@ public static class TrainCommand
     {
         var job = new Argument<FileInfo>("job") { Description = "The job file (YAML)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the output folder's last checkpoint." };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: the runtime decides).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: the runtime decides).",
+            DefaultValueFactory = _ => 0 };
         var command = new Command("train", "Train a multi-task model from a job file.") { job, resume, threads };
         command.SetAction(parseResult =>
         {

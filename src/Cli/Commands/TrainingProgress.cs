@@ -64,8 +64,10 @@ internal sealed class TrainingProgress : ITrainingObserver
     {
         var metrics = string.Join(
             "; ",
-            record.ValidationMetrics.Select(t => $"{t.Key} " + string.Join(' ', t.Value.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.0000}")))));
-        var losses = string.Join(' ', record.ValidationLoss.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Key} {l.Value:0.0000}")));
+            record.ValidationMetrics.Select(t => $"{t.Key} " + string.Join(' ',
+                t.Value.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.0000}")))));
+        var losses = string.Join(' ', record.ValidationLoss.Select(l => string.Create(CultureInfo.InvariantCulture,
+            $"{l.Key} {l.Value:0.0000}")));
         return string.Create(
             CultureInfo.InvariantCulture,
             $"epoch {record.Epoch + 1}: validation loss {losses}; {metrics} ({record.Seconds:0.0} s, {record.SamplesPerSecond:0} samples/s)");

@@ -81,7 +81,8 @@ public static class TaskHeads
                 mean = statistics.Mean;
                 std = statistics.Std;
                 var scale = g.AddInitializer(GraphOps.FreshName(g, $"target_std_{task.Name}"), [1, k], std.Select(v => (float)v).ToArray());
-                var shift = g.AddInitializer(GraphOps.FreshName(g, $"target_mean_{task.Name}"), [1, k], mean.Select(v => (float)v).ToArray());
+                var shift = g.AddInitializer(GraphOps.FreshName(g, $"target_mean_{task.Name}"), [1, k],
+                    mean.Select(v => (float)v).ToArray());
                 var original = g.Add(g.Mul(logits, scale), shift);
                 predictionName = SharingSchemes.NameOutput(g, original, $"pred_{task.Name}");
                 g.AddOutput(new GraphValue(predictionName), ElementType.Float, [ModelInput.BatchDim, k]);

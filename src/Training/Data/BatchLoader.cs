@@ -228,7 +228,8 @@ public sealed class BatchLoader
                 {
                     throw ex.InnerException is DataSourceException data
                         ? new DataSourceException(data.Message, data)
-                        : new DataSourceException($"Loading a batch of {_dataset.Description} failed: {ex.InnerException.Message}", ex.InnerException);
+                        : new DataSourceException($"Loading a batch of {_dataset.Description} failed: {ex.InnerException.Message}",
+                            ex.InnerException);
                 }
 
                 previous = next;

@@ -53,7 +53,8 @@ public static class DatasetFactory
                 }
                 else
                 {
-                    (train, validation) = SubsetDataset.Split(manifest, Math.Max(job.Data.ValidationFraction, 1e-9), job.Seed, Path.GetFileName(job.Data.Path!));
+                    (train, validation) = SubsetDataset.Split(manifest, Math.Max(job.Data.ValidationFraction,
+                        1e-9), job.Seed, Path.GetFileName(job.Data.Path!));
                 }
 
                 if (job.Data.Test is { } testPath)

@@ -204,7 +204,8 @@ public sealed class ManifestDataset : IDataset
             }
             catch (Exception ex) when (ex is ImageRejectedException or IOException)
             {
-                throw new DataRowException(_name, record.Row, record.Line, null, $"the image '{record.ImagePath}' cannot be used: {ex.Message}", ex);
+                throw new DataRowException(_name, record.Row, record.Line, null,
+                    $"the image '{record.ImagePath}' cannot be used: {ex.Message}", ex);
             }
         }
         else if (_text is not null)
@@ -284,7 +285,8 @@ public sealed class ManifestDataset : IDataset
             }
             catch (Exception ex) when (ex is ImageRejectedException or IOException)
             {
-                var error = new DataRowException(name, record.Row, record.Line, column, $"the image '{Path.GetFileName(record.ImagePath)}' cannot be decoded: {ex.Message}", ex);
+                var error = new DataRowException(name, record.Row, record.Line, column,
+                    $"the image '{Path.GetFileName(record.ImagePath)}' cannot be decoded: {ex.Message}", ex);
                 if (!skip)
                 {
                     throw error;

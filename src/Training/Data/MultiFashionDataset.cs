@@ -26,7 +26,8 @@ public sealed class MultiFashionDataset : IDataset
     private readonly byte[] _shifts;
     private readonly float[] _table = new float[256];
 
-    private MultiFashionDataset(byte[] images, byte[] labels, int[] left, int[] right, byte[] shifts, BatchLayout layout, string description, float mean, float std)
+    private MultiFashionDataset(byte[] images, byte[] labels, int[] left, int[] right, byte[] shifts,
+        BatchLayout layout, string description, float mean, float std)
     {
         _images = images;
         _labels = labels;
@@ -99,7 +100,8 @@ public sealed class MultiFashionDataset : IDataset
         }
 
         var description = $"multi-fashion/{split} ({limit} samples from {folder})";
-        return new MultiFashionDataset(images, labels, left, right, shifts, BatchLayout.ForJob(job), description, job.Input.Image.Mean[0], job.Input.Image.Std[0]);
+        return new MultiFashionDataset(images, labels, left, right, shifts, BatchLayout.ForJob(job), description,
+            job.Input.Image.Mean[0], job.Input.Image.Std[0]);
     }
 
     /// <inheritdoc />

@@ -53,7 +53,8 @@ public sealed class ShapesDataset : IDataset
             _factorsOfTask[t] = columns.Select(c => Array.IndexOf(factorNames, c)).ToArray();
             if (_factorsOfTask[t].Any(i => i < 0))
             {
-                throw new ArgumentException($"Task '{task.Name}' reads '{string.Join(", ", columns)}', which is not a shapes factor.", nameof(job));
+                throw new ArgumentException($"Task '{task.Name}' reads '{string.Join(", ", columns)}', which is not a shapes factor.",
+                    nameof(job));
             }
 
         }

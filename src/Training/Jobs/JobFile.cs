@@ -330,7 +330,8 @@ public static class JobFile
         var dataSection = top.Section("data");
         if (data.Source is DataSourceKind.Shapes or DataSourceKind.MultiFashion && input.Kind != InputKind.Image)
         {
-            throw (dataSection ?? top).Error("source", $"data source '{SourceName(data.Source)}' gives images, but 'input.kind' is {input.Kind.ToString().ToLowerInvariant()}.");
+            throw (dataSection ?? top).Error("source",
+                $"data source '{SourceName(data.Source)}' gives images, but 'input.kind' is {input.Kind.ToString().ToLowerInvariant()}.");
         }
 
         if (data.Source == DataSourceKind.Shapes &&
@@ -359,17 +360,20 @@ public static class JobFile
             };
             if (column is not null)
             {
-                throw dataSection!.Error("source", $"a manifest with {input.Kind.ToString().ToLowerInvariant()} inputs needs 'data.{column}'.");
+                throw dataSection!.Error("source",
+                    $"a manifest with {input.Kind.ToString().ToLowerInvariant()} inputs needs 'data.{column}'.");
             }
 
             if (input.Kind == InputKind.Image && input.Image.Channels != 3)
             {
-                throw (top.Section("input") ?? top).Error("channels", "images read from a manifest are decoded as RGB, so 'input.channels' must be 3.");
+                throw (top.Section("input") ?? top).Error("channels",
+                    "images read from a manifest are decoded as RGB, so 'input.channels' must be 3.");
             }
 
             if (input.Kind == InputKind.Vector && data.FeatureColumns.Count != input.VectorSize)
             {
-                throw dataSection!.Error("feature_columns", $"'data.feature_columns' names {data.FeatureColumns.Count} columns, but 'input.size' is {input.VectorSize}.");
+                throw dataSection!.Error("feature_columns",
+                    $"'data.feature_columns' names {data.FeatureColumns.Count} columns, but 'input.size' is {input.VectorSize}.");
             }
         }
     }
@@ -472,7 +476,8 @@ public static class JobFile
         if (data.Source == DataSourceKind.MultiFashion &&
             (tasks.Count != 2 || tasks.Any(t => t.Kind != TaskKind.Multiclass)))
         {
-            throw new JobFileException(top.Source, sections[0].Line, "tasks", "the multi-fashion source has exactly two multiclass tasks: the top-left item, then the bottom-right item.");
+            throw new JobFileException(top.Source, sections[0].Line, "tasks",
+                "the multi-fashion source has exactly two multiclass tasks: the top-left item, then the bottom-right item.");
         }
 
         return tasks;
@@ -524,12 +529,14 @@ public static class JobFile
         var weights = s.Numbers("class_weights", 0) ?? [];
         if (kind != TaskKind.Multiclass && (s.Has("label_smoothing") || s.Has("class_weights")))
         {
-            throw s.Error(s.Has("label_smoothing") ? "label_smoothing" : "class_weights", "label smoothing and class weights apply to multiclass tasks only.");
+            throw s.Error(s.Has("label_smoothing") ? "label_smoothing" : "class_weights",
+                "label smoothing and class weights apply to multiclass tasks only.");
         }
 
         if (weights.Count != 0 && weights.Count != labels.Count)
         {
-            throw s.Error("class_weights", $"'{s.Join("class_weights")}' must hold one weight per label ({labels.Count}), but holds {weights.Count}.");
+            throw s.Error("class_weights",
+                $"'{s.Join("class_weights")}' must hold one weight per label ({labels.Count}), but holds {weights.Count}.");
         }
 
         var columns = s.Strings("columns") ?? [];
@@ -592,7 +599,8 @@ public static class JobFile
         {
             if (column != "shape" || !labels.SequenceEqual(ShapeLabels))
             {
-                throw s.Error("name", $"the shapes source has one classification factor, 'shape', with labels {string.Join(", ", ShapeLabels)}.");
+                throw s.Error("name",
+                    $"the shapes source has one classification factor, 'shape', with labels {string.Join(", ", ShapeLabels)}.");
             }
 
             return;
@@ -607,7 +615,8 @@ public static class JobFile
         {
             if (!ShapeFactors.Contains(c))
             {
-                throw s.Error("columns", $"'{c}' is not a factor of the shapes source; regression factors are {string.Join(", ", ShapeFactors)}.");
+                throw s.Error("columns",
+                    $"'{c}' is not a factor of the shapes source; regression factors are {string.Join(", ", ShapeFactors)}.");
             }
         }
     }
@@ -665,7 +674,8 @@ public static class JobFile
         {
             if (Array.IndexOf(allowed, metric) < 0)
             {
-                throw s.Error("metrics", $"metric '{metric}' does not apply to a {kind.ToString().ToLowerInvariant()} task; allowed: {string.Join(", ", allowed)}.");
+                throw s.Error("metrics",
+                    $"metric '{metric}' does not apply to a {kind.ToString().ToLowerInvariant()} task; allowed: {string.Join(", ", allowed)}.");
             }
         }
 
@@ -853,7 +863,8 @@ public static class JobFile
             if (task is null || !task.Metrics.Contains(metric[(dot + 1)..]) && metric[(dot + 1)..] != "loss")
             {
                 var choices = tasks.SelectMany(t => t.Metrics.Select(m => $"{t.Name}.{m}")).Prepend("loss");
-                throw s.Error("metric", $"'{s.Join("metric")}' must be 'loss' or TASK.METRIC; allowed: {string.Join(", ", choices)}; but is '{metric}'.");
+                throw s.Error("metric",
+                    $"'{s.Join("metric")}' must be 'loss' or TASK.METRIC; allowed: {string.Join(", ", choices)}; but is '{metric}'.");
             }
         }
 

@@ -40,7 +40,8 @@ public static class DeltaM
 
                 if (b == 0)
                 {
-                    throw new ArgumentException($"The baseline's {task}.{metric} is 0, so the relative change is undefined.", nameof(baseline));
+                    throw new ArgumentException($"The baseline's {task}.{metric} is 0, so the relative change is undefined.",
+                        nameof(baseline));
                 }
 
                 var sign = TaskMetricsFactory.HigherIsBetter(metric) ? 1.0 : -1.0;

@@ -38,7 +38,8 @@ public static class TrainingReport
             var series = new List<PlotSeries>
             {
                 new("train", epochs, history.Select(h => h.TrainLoss.GetValueOrDefault(loss, double.NaN)).ToArray(), s_palette[0]),
-                new("validation", epochs, history.Select(h => h.ValidationLoss.GetValueOrDefault(loss, double.NaN)).ToArray(), s_palette[1]),
+                new("validation", epochs, history.Select(h => h.ValidationLoss.GetValueOrDefault(loss,
+                    double.NaN)).ToArray(), s_palette[1]),
             };
             figures.Add(($"loss_{Safe(loss)}.png", $"{loss}: loss per epoch", series));
         }
@@ -48,14 +49,18 @@ public static class TrainingReport
             .ToList();
         foreach (var (task, metric) in metrics)
         {
-            var values = history.Select(h => h.ValidationMetrics.TryGetValue(task, out var m) ? m.GetValueOrDefault(metric, double.NaN) : double.NaN).ToArray();
-            figures.Add(($"metric_{Safe(task)}_{Safe(metric)}.png", $"{task}: validation {metric}", [new PlotSeries("validation", epochs, values, s_palette[2])]));
+            var values = history.Select(h => h.ValidationMetrics.TryGetValue(task,
+                out var m) ? m.GetValueOrDefault(metric, double.NaN) : double.NaN).ToArray();
+            figures.Add(($"metric_{Safe(task)}_{Safe(metric)}.png", $"{task}: validation {metric}",
+                [new PlotSeries("validation", epochs, values, s_palette[2])]));
         }
 
         if (history.Any(h => h.TaskWeights.Count > 0))
         {
             var tasks = history.SelectMany(h => h.TaskWeights.Keys).Distinct(StringComparer.Ordinal).ToList();
-            var series = tasks.Select((t, i) => new PlotSeries(t, epochs, history.Select(h => h.TaskWeights.GetValueOrDefault(t, double.NaN)).ToArray(), s_palette[i % s_palette.Length])).ToList();
+            var series = tasks.Select((t, i) => new PlotSeries(t, epochs,
+                history.Select(h => h.TaskWeights.GetValueOrDefault(t,
+                double.NaN)).ToArray(), s_palette[i % s_palette.Length])).ToList();
             figures.Add(("task_weights.png", "task weights at the end of each epoch", series));
         }
 
@@ -75,7 +80,8 @@ public static class TrainingReport
         var last = history.Count > 0 ? history[^1] : null;
         if (last is not null)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<p>{history.Count} epochs; last epoch {last.Seconds:0.0} s, {last.SamplesPerSecond:0} samples/s, learning rate {last.LearningRate:G3}.</p>\n");
+            html.Append(CultureInfo.InvariantCulture,
+                $"<p>{history.Count} epochs; last epoch {last.Seconds:0.0} s, {last.SamplesPerSecond:0} samples/s, learning rate {last.LearningRate:G3}.</p>\n");
         }
 
         html.Append("<h2>Curves</h2>\n");
@@ -106,10 +112,12 @@ public static class TrainingReport
         html.Append("</tr>\n");
         foreach (var h in history)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{h.Epoch + 1}</td><td>{h.Seconds:0.0}</td><td>{h.SamplesPerSecond:0}</td><td>{h.LearningRate:G3}</td>");
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr><td>{h.Epoch + 1}</td><td>{h.Seconds:0.0}</td><td>{h.SamplesPerSecond:0}</td><td>{h.LearningRate:G3}</td>");
             foreach (var loss in losses)
             {
-                html.Append(CultureInfo.InvariantCulture, $"<td>{h.TrainLoss.GetValueOrDefault(loss, double.NaN):0.0000}</td><td>{h.ValidationLoss.GetValueOrDefault(loss, double.NaN):0.0000}</td>");
+                html.Append(CultureInfo.InvariantCulture,
+                    $"<td>{h.TrainLoss.GetValueOrDefault(loss, double.NaN):0.0000}</td><td>{h.ValidationLoss.GetValueOrDefault(loss, double.NaN):0.0000}</td>");
             }
 
             html.Append("</tr>\n");
@@ -137,7 +145,8 @@ public static class TrainingReport
             html.Append("<tr><td>").Append(WebUtility.HtmlEncode(task)).Append("</td>");
             foreach (var name in names)
             {
-                html.Append("<td>").Append(values.TryGetValue(name, out var v) ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "").Append("</td>");
+                html.Append("<td>").Append(values.TryGetValue(name, out var v) ? v.ToString("0.0000",
+                    CultureInfo.InvariantCulture) : "").Append("</td>");
             }
 
             html.Append("</tr>\n");

@@ -109,7 +109,8 @@ public sealed class CheckpointEvaluator : IDisposable
         var (forward, _) = TrainingGraphs.ParametersAsInputs(Model);
         var evaluation = TrainingGraphs.ToEvaluation(forward);
         var shapes = TrainingGraphs.Shapes(Model);
-        var values = _engine.Snapshot().ToDictionary(p => p.Key, p => TensorProtos.FromFloats(p.Key, shapes[p.Key], p.Value), StringComparer.Ordinal);
+        var values = _engine.Snapshot().ToDictionary(p => p.Key, p => TensorProtos.FromFloats(p.Key, shapes[p.Key],
+            p.Value), StringComparer.Ordinal);
         return (evaluation, values);
     }
 

@@ -172,10 +172,12 @@ public sealed class MultiTaskTrainer
             var record = new EpochRecord
             {
                 Epoch = state.Epoch,
-                TrainLoss = lossNames.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => state.LossWeights[p.i] > 0 ? state.LossSums[p.i] / state.LossWeights[p.i] : double.NaN),
+                TrainLoss = lossNames.Select((n, i) => (n, i)).ToDictionary(p => p.n,
+                    p => state.LossWeights[p.i] > 0 ? state.LossSums[p.i] / state.LossWeights[p.i] : double.NaN),
                 ValidationLoss = new Dictionary<string, double>(result.Losses),
                 ValidationMetrics = result.Metrics.ToDictionary(m => m.Key, m => new Dictionary<string, double>(m.Value)),
-                TaskWeights = model.Tasks.Select((t, i) => (t.Task.Name, i)).ToDictionary(p => p.Name, p => (double)(method.GradientSource == Multitask.GradientSource.None ? engine.LossWeights[p.i] : engine.HeadWeights[p.i])),
+                TaskWeights = model.Tasks.Select((t, i) => (t.Task.Name, i)).ToDictionary(p => p.Name,
+                    p => (double)(method.GradientSource == Multitask.GradientSource.None ? engine.LossWeights[p.i] : engine.HeadWeights[p.i])),
                 LearningRate = scheduler?.LearningRate ?? Components.ConstantRate(_job, engine.StepCount),
                 SamplesPerSecond = samples / Math.Max(1e-9, clock.Elapsed.TotalSeconds - 0),
                 Seconds = clock.Elapsed.TotalSeconds,
@@ -235,7 +237,8 @@ public sealed class MultiTaskTrainer
 
         if (_options.WriteReport && history.Count > 0)
         {
-            report = TrainingReport.Write(Path.Combine(output, "report"), _job.Name, history, (test ?? bestValidation)?.Metrics, test is null ? "validation" : "test");
+            report = TrainingReport.Write(Path.Combine(output, "report"), _job.Name, history,
+                (test ?? bestValidation)?.Metrics, test is null ? "validation" : "test");
         }
 
         return new TrainingResult
@@ -253,7 +256,8 @@ public sealed class MultiTaskTrainer
     }
 
     private bool Maximize => _job.EarlyStopping.Metric != "loss" &&
-        Metrics.TaskMetricsFactory.HigherIsBetter(_job.EarlyStopping.Metric[(_job.EarlyStopping.Metric.IndexOf('.', StringComparison.Ordinal) + 1)..]);
+        Metrics.TaskMetricsFactory.HigherIsBetter(_job.EarlyStopping.Metric[(_job.EarlyStopping.Metric.IndexOf('.',
+            StringComparison.Ordinal) + 1)..]);
 
     private double Quantity(EvaluationResult result, MultiTaskModel model)
     {
@@ -318,8 +322,12 @@ public sealed class MultiTaskTrainer
                 BadEpochs = (int)(long)properties.GetProperty("trainer.bad_epochs"),
                 Stopped = (long)properties.GetProperty("trainer.stopped") != 0,
             };
-            state.LossSums = Text("trainer.loss_sums").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-            state.LossWeights = Text("trainer.loss_weights").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            state.LossSums = Text("trainer.loss_sums").Split(' ',
+                StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v,
+                CultureInfo.InvariantCulture)).ToArray();
+            state.LossWeights = Text("trainer.loss_weights").Split(' ',
+                StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v,
+                CultureInfo.InvariantCulture)).ToArray();
             if (state.LossSums.Length != losses || state.LossWeights.Length != losses)
             {
                 throw new CheckpointMismatchException($"The checkpoint tracks {state.LossSums.Length} losses, but the job's model has {losses}.");
@@ -343,8 +351,10 @@ public sealed class MultiTaskTrainer
             properties.AddProperty("trainer.best_epoch", (long)BestEpoch);
             properties.AddProperty("trainer.bad_epochs", (long)BadEpochs);
             properties.AddProperty("trainer.stopped", Stopped ? 1L : 0L);
-            properties.AddProperty("trainer.loss_sums", string.Join(' ', LossSums.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
-            properties.AddProperty("trainer.loss_weights", string.Join(' ', LossWeights.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+            properties.AddProperty("trainer.loss_sums", string.Join(' ', LossSums.Select(v => v.ToString("R",
+                CultureInfo.InvariantCulture))));
+            properties.AddProperty("trainer.loss_weights", string.Join(' ', LossWeights.Select(v => v.ToString("R",
+                CultureInfo.InvariantCulture))));
         }
     }
 }

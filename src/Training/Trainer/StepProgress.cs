@@ -7,4 +7,5 @@ namespace MtlOnnx.Training.Trainer;
 /// <param name="Losses">The step's loss per task and regulariser, in <see cref="TrainingPlan.LossNames"/> order.</param>
 /// <param name="SamplesPerSecond">The epoch's throughput so far, data loading included.</param>
 /// <param name="LearningRate">The learning rate of the step.</param>
-public sealed record StepProgress(int Epoch, int Batch, int BatchesPerEpoch, IReadOnlyList<float> Losses, double SamplesPerSecond, double LearningRate);
+public sealed record StepProgress(int Epoch, int Batch, int BatchesPerEpoch, IReadOnlyList<float> Losses,
+    double SamplesPerSecond, double LearningRate);

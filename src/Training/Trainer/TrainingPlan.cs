@@ -7,4 +7,5 @@ namespace MtlOnnx.Training.Trainer;
 /// <param name="StartBatch">The batch of <paramref name="StartEpoch"/> the run starts at.</param>
 /// <param name="LossNames">The task and regulariser names whose losses are reported.</param>
 /// <param name="Description">A line describing the data and the model.</param>
-public sealed record TrainingPlan(int Epochs, int BatchesPerEpoch, int StartEpoch, int StartBatch, IReadOnlyList<string> LossNames, string Description);
+public sealed record TrainingPlan(int Epochs, int BatchesPerEpoch, int StartEpoch, int StartBatch,
+    IReadOnlyList<string> LossNames, string Description);

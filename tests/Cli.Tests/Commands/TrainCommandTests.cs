@@ -39,7 +39,8 @@ public sealed class TrainCommandTests
         }
 
         Assert.NotNull(root);
-        Assert.Equal(File.ReadAllText(Path.Combine(root.FullName, "models", "shapes-quickstart.yaml")).TrimEnd(), QuickstartCommand.Job.TrimEnd());
+        Assert.Equal(File.ReadAllText(Path.Combine(root.FullName, "models", "shapes-quickstart.yaml")).TrimEnd(),
+            QuickstartCommand.Job.TrimEnd());
     }
 
     [Fact]

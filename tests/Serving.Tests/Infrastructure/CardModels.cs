@@ -33,7 +33,8 @@ internal static class CardModels
             Inputs = [ModelCardInput.ForImage("image", new ImageSpec { Width = Side, Height = Side, ResizeShorterSide = Side })],
             Tasks =
             [
-                new ModelCardTask { Name = "color", Kind = TaskKind.Multiclass, Labels = ["red", "green", "blue"], Outputs = ["color_logits"] },
+                new ModelCardTask { Name = "color", Kind = TaskKind.Multiclass, Labels = ["red", "green", "blue"],
+                    Outputs = ["color_logits"] },
                 new ModelCardTask
                 {
                     Name = "brightness", Kind = TaskKind.Regression, Outputs = ["brightness"], Units = "lux",
@@ -94,7 +95,8 @@ internal static class CardModels
                 }),
                 new ModelCardInput { Name = "mask", Kind = InputKind.Tensor, ElementType = ElementType.Int64, Shape = ["batch", 8] },
             ],
-            Tasks = [new ModelCardTask { Name = "mood", Kind = TaskKind.Multiclass, Labels = ["long", "short"], Outputs = ["mood_logits"] }],
+            Tasks = [new ModelCardTask { Name = "mood", Kind = TaskKind.Multiclass, Labels = ["long", "short"],
+                Outputs = ["mood_logits"] }],
         };
         card.WriteTo(model);
         return OnnxModelIO.ToBytes(model);

@@ -62,7 +62,9 @@ public sealed class OnnxTrunkTests
         // The exporter folds batch norm into the convolution; its kernel and the linear layer become trained shared
         // parameters under the trunk prefix, and the exported model's own head is cut off.
         var trunk = model.Parameters.Where(p => p.IsShared).ToList();
-        Assert.Contains(trunk, p => p.Role == ParameterRole.Weight && p.Shape.Count == 4 && p.Name.StartsWith("trunk.", StringComparison.Ordinal));
+        Assert.Contains(trunk,
+            p => p.Role == ParameterRole.Weight && p.Shape.Count == 4 && p.Name.StartsWith("trunk.",
+            StringComparison.Ordinal));
         Assert.Contains("trunk.fc.weight", model.SharedTrainableNames);
         Assert.Contains("trunk.fc.bias", model.SharedTrainableNames);
         Assert.DoesNotContain(model.Parameters, p => p.Name == "trunk.head.weight");
@@ -86,7 +88,8 @@ public sealed class OnnxTrunkTests
 
         var error = Assert.Throws<ModelFormatException>(() => ModelFactory.Build(job));
 
-        Assert.Contains("has no tensor named 'embedding'. Its graph outputs are: features, logits.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has no tensor named 'embedding'. Its graph outputs are: features, logits.", error.Message,
+            StringComparison.Ordinal);
     }
 
     private static float[] Run(MultiTaskModel model, float[] pixels) =>

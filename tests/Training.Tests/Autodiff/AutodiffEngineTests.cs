@@ -290,7 +290,8 @@ public sealed class AutodiffEngineTests
         Assert.Equal([17f, 29, 45], outputs["x_grad"].FloatData);
     }
 
-    public static TheoryData<string> InvalidRequests() => new() { "missing loss", "unknown tensor", "weight count", "both weights", "twice" };
+    public static TheoryData<string> InvalidRequests() => new() { "missing loss", "unknown tensor", "weight count",
+        "both weights", "twice" };
 
     [Theory]
     [MemberData(nameof(InvalidRequests))]

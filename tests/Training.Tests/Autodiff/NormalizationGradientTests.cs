@@ -124,7 +124,8 @@ public sealed class NormalizationGradientTests
         var b = new GraphBuilder("dropout", 17);
         var x = b.AddInput("x", ElementType.Float, 4, 8);
         var ratioValue = b.AddInitializer(TensorProtos.Scalar("ratio", ratio));
-        var training = b.AddInitializer(new TensorProto { Name = "training", DataType = (int)ElementType.Bool, RawData = Google.Protobuf.ByteString.CopyFrom(1) });
+        var training = b.AddInitializer(new TensorProto { Name = "training", DataType = (int)ElementType.Bool,
+            RawData = Google.Protobuf.ByteString.CopyFrom(1) });
         b.NewNode("Dropout", [x.Name, ratioValue.Name, training.Name], ["y", "mask"]);
         b.AddOutput(new GraphValue("y"), ElementType.Float);
         b.AddOutput(new GraphValue("mask"), ElementType.Bool);

@@ -20,8 +20,10 @@ public sealed class BatchLoaderTests
     [InlineData(3, 2)]
     public void Epoch_PrefetchedOrNot_GivesSameBatchesCoveringEverySampleOnce(int prefetch, int workers)
     {
-        var reference = Collect(new BatchLoader(Dataset, new BatchLoaderOptions { BatchSize = 10, Shuffle = true, Seed = 4, Prefetch = 0 }), 1);
-        var loader = new BatchLoader(Dataset, new BatchLoaderOptions { BatchSize = 10, Shuffle = true, Seed = 4, Prefetch = prefetch, Workers = workers });
+        var reference = Collect(new BatchLoader(Dataset, new BatchLoaderOptions { BatchSize = 10, Shuffle = true,
+            Seed = 4, Prefetch = 0 }), 1);
+        var loader = new BatchLoader(Dataset, new BatchLoaderOptions { BatchSize = 10, Shuffle = true, Seed = 4,
+            Prefetch = prefetch, Workers = workers });
 
         var batches = Collect(loader, 1);
 

@@ -20,7 +20,8 @@ public sealed class ManifestDatasetTests
     {
         using var folder = new TempFolder();
         TestImages.WriteVocabulary(folder.Path, ["goal", "pizza", "match", "cheese"]);
-        folder.Write("train.csv", "text,topic,urgent,tags,score\n\"goal match\",sport,1,a|c,2.5\npizza cheese,,no,,\n\"a, quoted\"\" text\",food,,b,-1\n");
+        folder.Write("train.csv",
+            "text,topic,urgent,tags,score\n\"goal match\",sport,1,a|c,2.5\npizza cheese,,no,,\n\"a, quoted\"\" text\",food,,b,-1\n");
         var dataset = ManifestDataset.Load(Job(folder, "csv", "train.csv", skip: false), folder.File("train.csv"));
         var batch = new Batch(dataset.Layout, 3);
 
@@ -66,7 +67,8 @@ public sealed class ManifestDatasetTests
     }
 
     [Theory]
-    [InlineData("goal,tennis,1,a,1", "row 1 (line 2), column 'topic': label 'tennis' is not in the label set of task 'topic' (sport, food)")]
+    [InlineData("goal,tennis,1,a,1",
+        "row 1 (line 2), column 'topic': label 'tennis' is not in the label set of task 'topic' (sport, food)")]
     [InlineData("goal,sport,maybe,a,1", "row 1 (line 2), column 'urgent': 'maybe' is not a binary label")]
     [InlineData("goal,sport,1,a|q,1", "row 1 (line 2), column 'tags': label 'q' is not in the label set of task 'tags' (a, b, c)")]
     [InlineData("goal,sport,1,a,high", "row 1 (line 2), column 'score': 'high' is not a finite number")]
@@ -128,12 +130,15 @@ public sealed class ManifestDatasetTests
 
         var missing = Assert.Throws<DataRowException>(() =>
             ManifestDataset.Load(TestJobs.Parse(yaml.Replace("SKIP", "false", StringComparison.Ordinal)), folder.File("train.csv")));
-        var skipped = ManifestDataset.Load(TestJobs.Parse(yaml.Replace("SKIP", "true", StringComparison.Ordinal)), folder.File("train.csv"));
+        var skipped = ManifestDataset.Load(TestJobs.Parse(yaml.Replace("SKIP", "true", StringComparison.Ordinal)),
+            folder.File("train.csv"));
 
-        Assert.Contains("row 2 (line 3), column 'image': the image file 'images/none.png' does not exist", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("row 2 (line 3), column 'image': the image file 'images/none.png' does not exist",
+            missing.Message, StringComparison.Ordinal);
         Assert.Equal(1, skipped.Count);
         Assert.Equal(2, skipped.Warnings.Count);
-        Assert.Contains("row 3 (line 4), column 'image': the image 'broken.png' cannot be decoded", skipped.Warnings[1], StringComparison.Ordinal);
+        Assert.Contains("row 3 (line 4), column 'image': the image 'broken.png' cannot be decoded",
+            skipped.Warnings[1], StringComparison.Ordinal);
     }
 
     [Fact]

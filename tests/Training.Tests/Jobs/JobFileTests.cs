@@ -28,12 +28,16 @@ public sealed class JobFileTests
     }
 
     [Theory]
-    [InlineData("epochs: 3\noptimiser: { kind: adam }", 2, "key 'optimiser' is not allowed at the top level. Allowed keys: architecture, data,")]
+    [InlineData("epochs: 3\noptimiser: { kind: adam }", 2,
+        "key 'optimiser' is not allowed at the top level. Allowed keys: architecture, data,")]
     [InlineData("epochs: ten", 1, "'epochs' must be an integer from 1 to 1000000, but is 'ten'.")]
     [InlineData("epochs: 0", 1, "'epochs' must be an integer from 1 to 1000000, but is 0.")]
-    [InlineData("seed: 1\ntrunk:\n  kind: lenet\n  hidden: [3]", 4, "key 'hidden' is not allowed in 'trunk'. Allowed keys: channels, dropout, features, frozen, kernels, kind.")]
-    [InlineData("trunk: { kind: transformer }", 1, "'trunk.kind' must be one of mlp, lenet, resnet, vit, text-encoder, onnx, but is 'transformer'.")]
-    [InlineData("optimizer:\n  kind: adam\n  learning_rate: fast", 3, "'optimizer.learning_rate' must be a number from 1E-12 to 100, but is 'fast'.")]
+    [InlineData("seed: 1\ntrunk:\n  kind: lenet\n  hidden: [3]", 4,
+        "key 'hidden' is not allowed in 'trunk'. Allowed keys: channels, dropout, features, frozen, kernels, kind.")]
+    [InlineData("trunk: { kind: transformer }", 1,
+        "'trunk.kind' must be one of mlp, lenet, resnet, vit, text-encoder, onnx, but is 'transformer'.")]
+    [InlineData("optimizer:\n  kind: adam\n  learning_rate: fast", 3,
+        "'optimizer.learning_rate' must be a number from 1E-12 to 100, but is 'fast'.")]
     [InlineData("optimizer:\n  kind: sgd\n  beta1: 0.9", 3, "key 'beta1' is not allowed in 'optimizer'.")]
     [InlineData("data:\n  batch_size: [1, 2]", 2, "'data.batch_size' must be an integer, but is a list.")]
     [InlineData("input: { kind: image, channels: 2 }", 1, "'input.channels' must be 1 (grey) or 3 (RGB), but is 2.")]
@@ -50,12 +54,16 @@ public sealed class JobFileTests
     }
 
     [Theory]
-    [InlineData("  - { name: shape, kind: multiclass, loss: mse }", "'tasks[0].loss' of a multiclass task must be one of cross-entropy, but is 'mse'.")]
-    [InlineData("  - { name: shape, kind: multiclass, class_weights: [1, 2] }", "'tasks[0].class_weights' must hold one weight per label (3), but holds 2.")]
+    [InlineData("  - { name: shape, kind: multiclass, loss: mse }",
+        "'tasks[0].loss' of a multiclass task must be one of cross-entropy, but is 'mse'.")]
+    [InlineData("  - { name: shape, kind: multiclass, class_weights: [1, 2] }",
+        "'tasks[0].class_weights' must hold one weight per label (3), but holds 2.")]
     [InlineData("  - { name: shape, kind: multiclass, colour: red }", "key 'colour' is not allowed in 'tasks[0]'.")]
-    [InlineData("  - { name: size, kind: regression, columns: [width] }", "'width' is not a factor of the shapes source; regression factors are scale, rotation, x, y.")]
+    [InlineData("  - { name: size, kind: regression, columns: [width] }",
+        "'width' is not a factor of the shapes source; regression factors are scale, rotation, x, y.")]
     [InlineData("  - { name: 'bad name', kind: binary }", "task name 'bad name' must use only letters, digits, '_' and '-'.")]
-    [InlineData("  - { name: shape, kind: multiclass, metrics: [rmse] }", "metric 'rmse' does not apply to a multiclass task; allowed: accuracy, macro-f1.")]
+    [InlineData("  - { name: shape, kind: multiclass, metrics: [rmse] }",
+        "metric 'rmse' does not apply to a multiclass task; allowed: accuracy, macro-f1.")]
     public void Parse_BadTask_NamesTaskKey(string task, string expected)
     {
         var yaml = "tasks:\n" + task;

@@ -13,12 +13,15 @@ public sealed class TrainerResumeTests
     {
         using var folder = new TempFolder();
         var extra = "schedule: { kind: cosine, warmup_steps: 5 }";
-        var reference = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.File("a"), "{ kind: mmoe, experts: 2, expert_hidden: [16] }", epochs: 3, train: 768, extra: extra), "a.yaml", folder.Path);
-        var interrupted = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.File("b"), "{ kind: mmoe, experts: 2, expert_hidden: [16] }", epochs: 3, train: 768, extra: extra), "b.yaml", folder.Path);
+        var reference = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.File("a"),
+            "{ kind: mmoe, experts: 2, expert_hidden: [16] }", epochs: 3, train: 768, extra: extra), "a.yaml", folder.Path);
+        var interrupted = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.File("b"),
+            "{ kind: mmoe, experts: 2, expert_hidden: [16] }", epochs: 3, train: 768, extra: extra), "b.yaml", folder.Path);
 
         var straight = new MultiTaskTrainer(reference, new TrainerOptions { WriteReport = false, Threads = 1 }).Run();
         using var stop = new CancellationTokenSource();
-        var first = new MultiTaskTrainer(interrupted, new TrainerOptions { WriteReport = false, Threads = 1, Observer = new StopAfter(stopAfterSteps, stop) }).Run(stop.Token);
+        var first = new MultiTaskTrainer(interrupted, new TrainerOptions { WriteReport = false, Threads = 1,
+            Observer = new StopAfter(stopAfterSteps, stop) }).Run(stop.Token);
         var resumed = new MultiTaskTrainer(interrupted, new TrainerOptions { WriteReport = false, Threads = 1, Resume = true }).Run();
 
         Assert.True(first.Interrupted);
@@ -38,7 +41,8 @@ public sealed class TrainerResumeTests
     public void Resume_WithoutCheckpoint_FailsNamingTheFile()
     {
         using var folder = new TempFolder();
-        var job = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.File("none"), "{ kind: hard-sharing }", epochs: 1, train: 64), "n.yaml", folder.Path);
+        var job = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.File("none"), "{ kind: hard-sharing }",
+            epochs: 1, train: 64), "n.yaml", folder.Path);
 
         var error = Assert.Throws<FileNotFoundException>(() => new MultiTaskTrainer(job, new TrainerOptions { Resume = true }).Run());
 

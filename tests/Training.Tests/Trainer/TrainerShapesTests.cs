@@ -39,8 +39,10 @@ public sealed class TrainerShapesTests
         Assert.False(result.Interrupted);
         Assert.Equal(2, result.History.Count);
         // Two short epochs: both losses fall, the shape beats chance and the position is largely learned.
-        Assert.True(last.TrainLoss["shape"] < first.TrainLoss["shape"], $"shape loss {first.TrainLoss["shape"]} -> {last.TrainLoss["shape"]}");
-        Assert.True(last.TrainLoss["position"] < first.TrainLoss["position"], $"position loss {first.TrainLoss["position"]} -> {last.TrainLoss["position"]}");
+        Assert.True(last.TrainLoss["shape"] < first.TrainLoss["shape"],
+            $"shape loss {first.TrainLoss["shape"]} -> {last.TrainLoss["shape"]}");
+        Assert.True(last.TrainLoss["position"] < first.TrainLoss["position"],
+            $"position loss {first.TrainLoss["position"]} -> {last.TrainLoss["position"]}");
         Assert.True(last.ValidationLoss["shape"] < Math.Log(3), $"shape loss {last.ValidationLoss["shape"]}");
         Assert.True(result.Test!.Metrics["position"]["r2"] > 0.5, $"position R² {result.Test.Metrics["position"]["r2"]}");
         Assert.True(File.Exists(result.BestCheckpoint));

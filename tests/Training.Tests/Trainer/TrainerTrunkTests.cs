@@ -13,7 +13,8 @@ public sealed class TrainerTrunkTests
     public void ImageTrunk_TrainsOnSmallShapes_PositionLossFalls(string trunk)
     {
         using var folder = new TempFolder();
-        var job = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.Path, "{ kind: hard-sharing }", trunk, epochs: 2, train: 640), "job.yaml", folder.Path);
+        var job = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.Path, "{ kind: hard-sharing }", trunk,
+            epochs: 2, train: 640), "job.yaml", folder.Path);
 
         var result = new MultiTaskTrainer(job, new TrainerOptions { WriteReport = false }).Run();
 
@@ -44,7 +45,8 @@ public sealed class TrainerTrunkTests
 
         File.WriteAllLines(folder.File("tickets.csv"), rows);
         var preset = File.ReadAllText(Path.Combine(Jobs.JobFileTests.RepositoryRoot(), "models", "text-tickets.yaml"));
-        var job = JobFile.Parse(preset.Replace("epochs: 8", "epochs: 6", StringComparison.Ordinal) + $"\noutput: {folder.File("run")}\n", "text.yaml", folder.Path);
+        var job = JobFile.Parse(preset.Replace("epochs: 8", "epochs: 6",
+            StringComparison.Ordinal) + $"\noutput: {folder.File("run")}\n", "text.yaml", folder.Path);
 
         var result = new MultiTaskTrainer(job).Run();
 

@@ -26,7 +26,8 @@ public static class ResNetTrunk
             for (var block = 0; block < spec.BlocksPerStage; block++)
             {
                 var stride = stage > 0 && block == 0 ? 2 : 1;
-                x = BasicBlock(scope.Child($"layer{stage + 1}").Child(block.ToString(System.Globalization.CultureInfo.InvariantCulture)), x, stages[stage], stride);
+                x = BasicBlock(scope.Child($"layer{stage + 1}").Child(block.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    x, stages[stage], stride);
             }
         }
 

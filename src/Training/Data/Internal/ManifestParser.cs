@@ -59,7 +59,8 @@ internal sealed class ManifestParser
         return records;
     }
 
-    private IEnumerable<(int Line, Func<string, (bool Present, string? Scalar, IReadOnlyList<string>? List)>? Field, string? Error)> CsvRows()
+    private IEnumerable<(int Line, Func<string, (bool Present, string? Scalar,
+        IReadOnlyList<string>? List)>? Field, string? Error)> CsvRows()
     {
         using var reader = new StreamReader(_file);
         using var rows = CsvReader.Read(reader, _name).GetEnumerator();
@@ -101,7 +102,8 @@ internal sealed class ManifestParser
                 return (true, text, text.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             };
 
-    private IEnumerable<(int Line, Func<string, (bool Present, string? Scalar, IReadOnlyList<string>? List)>? Field, string? Error)> JsonRows()
+    private IEnumerable<(int Line, Func<string, (bool Present, string? Scalar,
+        IReadOnlyList<string>? List)>? Field, string? Error)> JsonRows()
     {
         var line = 0;
         foreach (var text in File.ReadLines(_file))
@@ -253,7 +255,8 @@ internal sealed class ManifestParser
                         var index = IndexOf(task, label.Scalar ?? string.Join('|', label.List ?? []));
                         classes[t] = index >= 0
                             ? index
-                            : throw new DataRowException(_name, row, line, column, $"label '{label.Scalar}' is not in the label set of task '{task.Name}' ({string.Join(", ", task.Labels)}).");
+                            : throw new DataRowException(_name, row, line, column,
+                                $"label '{label.Scalar}' is not in the label set of task '{task.Name}' ({string.Join(", ", task.Labels)}).");
                     }
 
                     break;
@@ -275,7 +278,8 @@ internal sealed class ManifestParser
                             var index = IndexOf(task, item);
                             if (index < 0)
                             {
-                                throw new DataRowException(_name, row, line, column, $"label '{item}' is not in the label set of task '{task.Name}' ({string.Join(", ", task.Labels)}).");
+                                throw new DataRowException(_name, row, line, column,
+                                    $"label '{item}' is not in the label set of task '{task.Name}' ({string.Join(", ", task.Labels)}).");
                             }
 
                             vector[index] = 1;
@@ -295,7 +299,8 @@ internal sealed class ManifestParser
                     else if (present > 0)
                     {
                         var absent = task.Columns.Where((_, i) => !targets[i].Present);
-                        throw new DataRowException(_name, row, line, string.Join(", ", absent), $"task '{task.Name}' has some targets but not all; leave all of them empty to mark the label missing.");
+                        throw new DataRowException(_name, row, line, string.Join(", ", absent),
+                            $"task '{task.Name}' has some targets but not all; leave all of them empty to mark the label missing.");
                     }
 
                     break;

@@ -15,7 +15,8 @@ internal static class Components
         var spec = o.Kind switch
         {
             JobOptimizerKind.Sgd => OptimizerSpec.Sgd((float)o.LearningRate, (float)o.Momentum, 0, o.Nesterov, (float)o.WeightDecay),
-            JobOptimizerKind.AdamW => OptimizerSpec.AdamW((float)o.LearningRate, (float)o.Beta1, (float)o.Beta2, (float)o.Epsilon, (float)o.WeightDecay),
+            JobOptimizerKind.AdamW => OptimizerSpec.AdamW((float)o.LearningRate, (float)o.Beta1, (float)o.Beta2,
+                (float)o.Epsilon, (float)o.WeightDecay),
             _ => OptimizerSpec.Adam((float)o.LearningRate, (float)o.Beta1, (float)o.Beta2, (float)o.Epsilon, (float)o.WeightDecay),
         };
         return o.ClipNorm > 0 ? spec with { MaxGradientNorm = (float)o.ClipNorm } : spec;

@@ -137,12 +137,14 @@ internal sealed class StepEngine : IDisposable
         {
             var parameter = layout.Parameters[i];
             var memory = _parameters.AsMemory((int)layout.OffsetOf(i), (int)parameter.ElementCount);
-            _parameterValues.Add((parameter.Name, OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, parameter.Shape)));
+            _parameterValues.Add((parameter.Name,
+                OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, parameter.Shape)));
         }
 
         foreach (var (name, data) in _fixed)
         {
-            _parameterValues.Add((name, OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, data.AsMemory(), _shapes[name])));
+            _parameterValues.Add((name, OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                data.AsMemory(), _shapes[name])));
         }
     }
 
@@ -282,15 +284,18 @@ internal sealed class StepEngine : IDisposable
         for (var i = 0; i < layout.Count; i++)
         {
             var p = layout.Parameters[i];
-            checkpoint.Tensors.Add(new CheckpointTensor(p.Name, CheckpointTensorRole.Trainable, p.Shape, layout.Slice(_parameters.AsSpan(), i).ToArray()));
+            checkpoint.Tensors.Add(new CheckpointTensor(p.Name, CheckpointTensorRole.Trainable, p.Shape,
+                layout.Slice(_parameters.AsSpan(), i).ToArray()));
             if (_first.Length > 0)
             {
-                checkpoint.Tensors.Add(new CheckpointTensor(OptimizerPlan.StateName(p.Name, _plan.StateSlots[0]), CheckpointTensorRole.OptimizerState, p.Shape, layout.Slice(_first.AsSpan(), i).ToArray()));
+                checkpoint.Tensors.Add(new CheckpointTensor(OptimizerPlan.StateName(p.Name, _plan.StateSlots[0]),
+                    CheckpointTensorRole.OptimizerState, p.Shape, layout.Slice(_first.AsSpan(), i).ToArray()));
             }
 
             if (_second.Length > 0)
             {
-                checkpoint.Tensors.Add(new CheckpointTensor(OptimizerPlan.StateName(p.Name, _plan.StateSlots[1]), CheckpointTensorRole.OptimizerState, p.Shape, layout.Slice(_second.AsSpan(), i).ToArray()));
+                checkpoint.Tensors.Add(new CheckpointTensor(OptimizerPlan.StateName(p.Name, _plan.StateSlots[1]),
+                    CheckpointTensorRole.OptimizerState, p.Shape, layout.Slice(_second.AsSpan(), i).ToArray()));
             }
         }
 
@@ -319,12 +324,14 @@ internal sealed class StepEngine : IDisposable
 
             if (_first.Length > 0)
             {
-                Copy(checkpoint, CheckpointTensorRole.OptimizerState, OptimizerPlan.StateName(p.Name, _plan.StateSlots[0]), p.Shape, layout.Slice(_first.AsSpan(), i));
+                Copy(checkpoint, CheckpointTensorRole.OptimizerState, OptimizerPlan.StateName(p.Name,
+                    _plan.StateSlots[0]), p.Shape, layout.Slice(_first.AsSpan(), i));
             }
 
             if (_second.Length > 0)
             {
-                Copy(checkpoint, CheckpointTensorRole.OptimizerState, OptimizerPlan.StateName(p.Name, _plan.StateSlots[1]), p.Shape, layout.Slice(_second.AsSpan(), i));
+                Copy(checkpoint, CheckpointTensorRole.OptimizerState, OptimizerPlan.StateName(p.Name,
+                    _plan.StateSlots[1]), p.Shape, layout.Slice(_second.AsSpan(), i));
             }
         }
 
@@ -371,7 +378,8 @@ internal sealed class StepEngine : IDisposable
         _runOptions.Dispose();
     }
 
-    private static void Copy(TrainingCheckpoint checkpoint, CheckpointTensorRole role, string name, IReadOnlyList<long> shape, Span<float> destination)
+    private static void Copy(TrainingCheckpoint checkpoint, CheckpointTensorRole role, string name,
+        IReadOnlyList<long> shape, Span<float> destination)
     {
         var tensor = checkpoint.Find(role, name)
             ?? throw new CheckpointMismatchException($"The checkpoint has no {role} tensor '{name}'; it was written for another model.");
@@ -474,8 +482,10 @@ internal sealed class StepEngine : IDisposable
             var size = batch.Layout.SampleSize * rows;
             var value = input.Name switch
             {
-                ModelInput.TokenIdsName => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.TokenIds.AsMemory(0, size), shape),
-                ModelInput.AttentionMaskName => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.AttentionMask.AsMemory(0, size), shape),
+                ModelInput.TokenIdsName => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                    batch.TokenIds.AsMemory(0, size), shape),
+                ModelInput.AttentionMaskName => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                    batch.AttentionMask.AsMemory(0, size), shape),
                 _ => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Inputs.AsMemory(0, size), shape),
             };
             feeds.AddOwned(input.Name, value);
@@ -487,7 +497,8 @@ internal sealed class StepEngine : IDisposable
             var labels = batch.Tasks[t];
             if (wanted.Contains(task.MaskName))
             {
-                feeds.AddOwned(task.MaskName, OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, labels.Mask.AsMemory(0, rows), [rows]));
+                feeds.AddOwned(task.MaskName, OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                    labels.Mask.AsMemory(0, rows), [rows]));
             }
 
             if (!wanted.Contains(task.LabelName))
@@ -498,7 +509,8 @@ internal sealed class StepEngine : IDisposable
             long[] shape = task.LabelShape.Count == 0 ? [rows] : [rows, task.LabelShape[0]];
             feeds.AddOwned(task.LabelName, labels.Classes.Length > 0
                 ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, labels.Classes.AsMemory(0, rows), shape)
-                : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, labels.Values.AsMemory(0, rows * labels.Width), shape));
+                : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, labels.Values.AsMemory(0,
+                    rows * labels.Width), shape));
         }
 
         foreach (var (name, value) in _parameterValues)
@@ -511,7 +523,9 @@ internal sealed class StepEngine : IDisposable
 
         if (withWeights)
         {
-            feeds.AddOwned(TrainingGraphs.LossWeightsInput, OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _lossWeights.AsMemory(), [_lossWeights.Length]));
+            feeds.AddOwned(TrainingGraphs.LossWeightsInput,
+                OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _lossWeights.AsMemory(),
+                [_lossWeights.Length]));
         }
 
         return feeds;
