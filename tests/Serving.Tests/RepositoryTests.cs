@@ -195,7 +195,10 @@ public sealed class RepositoryTests : IDisposable
     [Fact]
     public async Task Shutdown_DrainsInFlightRequests_AndTurnsReadinessOff()
     {
-        _repository.Add("slow", 1, TestModels.Slow(1500), "max_batch_size: 4");
+        // Four requests into a batch of eight wait out the 400 ms queue delay, so they are surely in flight when the
+        // server begins to stop, however fast the machine runs the model.
+        _repository.Add(
+            "slow", 1, TestModels.Slow(), "max_batch_size: 8\ndynamic_batching { max_queue_delay_microseconds: 400000 }");
         var server = await ServerHarness.StartAsync(_repository.Root);
         var request = new ModelInferRequest
         {
@@ -204,9 +207,19 @@ public sealed class RepositoryTests : IDisposable
             RawInputContents = { Google.Protobuf.ByteString.CopyFrom(new byte[1024]) },
         };
 
-        var inFlight = Enumerable.Range(0, 4).Select(_ => server.Inference.ModelInferAsync(request).ResponseAsync).ToArray();
-        await Task.Delay(50);
+        // Connect first and wait until all four calls have reached the scheduler: a call still connecting when the
+        // listener closes is refused, which is right, but not what this test is about.
+        await server.Inference.ServerLiveAsync(new ServerLiveRequest());
         var repository = (ModelRepository)server.Server.Services.GetService(typeof(ModelRepository))!;
+        var scheduler = repository.Find("slow", null).Scheduler;
+        var inFlight = Enumerable.Range(0, 4).Select(_ => server.Inference.ModelInferAsync(request).ResponseAsync).ToArray();
+        var waited = Stopwatch.StartNew();
+        while (scheduler.Pending < inFlight.Length && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.Equal(inFlight.Length, scheduler.Pending);
         var stopping = server.Server.StopAsync();
         await Task.Delay(20);
         var readyDuringDrain = repository.IsReady;
