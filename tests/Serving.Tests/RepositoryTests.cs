@@ -43,9 +43,14 @@ public sealed class RepositoryTests : IDisposable
         }
 
         var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(Client)).ToArray();
-        await Task.Delay(300);
-        _repository.Publish("affine", 2, TestModels.Affine(3f));
         var watch = Stopwatch.StartNew();
+        while (!seen.ContainsKey("1:3") && watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50);
+        }
+
+        _repository.Publish("affine", 2, TestModels.Affine(3f));
+        watch.Restart();
         while (!seen.ContainsKey("2:4") && watch.Elapsed < TimeSpan.FromSeconds(20))
         {
             await Task.Delay(50);
