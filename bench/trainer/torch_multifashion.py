@@ -81,19 +81,23 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--folder", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--train-limit", type=int, default=120000, help="training pairs (the job's data.train_limit)")
+    parser.add_argument("--test-limit", type=int, default=10000, help="test pairs (the job's data.test_limit)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     f = lambda name: os.path.join(args.folder, name)
-    train = build(read_idx(f("train-images-idx3-ubyte.gz")), read_idx(f("train-labels-idx1-ubyte.gz")), 2, 120000, rng)
-    test = build(read_idx(f("t10k-images-idx3-ubyte.gz")), read_idx(f("t10k-labels-idx1-ubyte.gz")), 1, 10000, rng)
+    train = build(read_idx(f("train-images-idx3-ubyte.gz")), read_idx(f("train-labels-idx1-ubyte.gz")), 2, args.train_limit,
+                  rng)
+    test = build(read_idx(f("t10k-images-idx3-ubyte.gz")), read_idx(f("t10k-labels-idx1-ubyte.gz")), 1, args.test_limit, rng)
     model = LeNet()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     x_test = torch.from_numpy(test[0]).float() / 255
     for epoch in range(args.epochs):
         order = rng.permutation(len(train[0]))
         start = time.perf_counter()
+        cpu_start = time.process_time()
         model.train()
         for b in range(len(order) // 256):
             idx = order[b * 256:(b + 1) * 256]
@@ -105,12 +109,14 @@ def main():
             loss.backward()
             optimizer.step()
         seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start
         model.eval()
         with torch.no_grad():
             out = model(x_test)
         acc = [float((o.argmax(1).numpy() == t).mean()) for o, t in zip(out, test[1:])]
         print(json.dumps({"epoch": epoch + 1, "left": acc[0], "right": acc[1],
-                          "samples_per_second": (len(order) // 256) * 256 / seconds}), flush=True)
+                          "samples_per_second": (len(order) // 256) * 256 / seconds,
+                          "cpu_seconds_per_step": cpu_seconds / (len(order) // 256)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -141,6 +141,7 @@ public sealed class MultiTaskTrainer
         while (state.Epoch < _job.Epochs && !state.Stopped)
         {
             var clock = Stopwatch.StartNew();
+            var processorStart = ProcessorSeconds();
             var samples = 0;
             var batchIndex = state.Batch;
             foreach (var batch in train.Epoch(state.Epoch, state.Batch, CancellationToken.None))
@@ -167,6 +168,8 @@ public sealed class MultiTaskTrainer
                 break;
             }
 
+            var trainingSeconds = clock.Elapsed.TotalSeconds;
+            var processorPerStep = (ProcessorSeconds() - processorStart) / Math.Max(1, batchIndex - state.Batch);
             var result = Evaluator.Evaluate(engine, model, validation, CancellationToken.None);
             engine.CompleteEpoch();
             var record = new EpochRecord
@@ -179,7 +182,8 @@ public sealed class MultiTaskTrainer
                 TaskWeights = model.Tasks.Select((t, i) => (t.Task.Name, i)).ToDictionary(p => p.Name,
                     p => (double)(method.GradientSource == Multitask.GradientSource.None ? engine.LossWeights[p.i] : engine.HeadWeights[p.i])),
                 LearningRate = scheduler?.LearningRate ?? Components.ConstantRate(_job, engine.StepCount),
-                SamplesPerSecond = samples / Math.Max(1e-9, clock.Elapsed.TotalSeconds - 0),
+                SamplesPerSecond = samples / Math.Max(1e-9, trainingSeconds),
+                CpuSecondsPerStep = processorPerStep,
                 Seconds = clock.Elapsed.TotalSeconds,
             };
             history.Add(record);
@@ -282,6 +286,12 @@ public sealed class MultiTaskTrainer
         checkpoint.Properties.AddProperty("model.vocabulary_size", (long)splits.VocabularySize);
         checkpoint.Properties.AddProperty("model.target_statistics", JsonSerializer.Serialize(splits.TargetStatistics));
         checkpoint.Save(path);
+    }
+
+    private static double ProcessorSeconds()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
     }
 
     private static void WriteJson<T>(string path, T value)
