@@ -21,8 +21,9 @@ namespace MtlOnnx.Training.Trainer;
 /// </summary>
 /// <remarks>
 /// The output folder holds <c>last.ckpt</c> (what <c>--resume</c> reads), <c>best.ckpt</c>, <c>history.json</c>,
-/// <c>metrics.json</c> and <c>report/index.html</c>. Dropout masks are drawn by the runtime from seeded nodes, so
-/// a resumed run that uses dropout follows a different (equally seeded) sequence of masks.
+/// <c>metrics.json</c> and <c>report/index.html</c>. Dropout masks are drawn from the job's seed and the step, and
+/// the checkpoint keeps what the multi-task method was told, so a resumed run draws the same masks and rebuilds the
+/// same loss weights as a run that went through.
 /// </remarks>
 public sealed class MultiTaskTrainer
 {
@@ -74,7 +75,8 @@ public sealed class MultiTaskTrainer
         var model = ModelFactory.Build(_job, splits.BuildOptions());
         var method = Components.Method(_job);
         using var device = TrainingDevice.Resolve(_job.Device, logger);
-        using var engine = new StepEngine(model, method, Components.Optimizer(_job), device, _options.Threads);
+        using var engine = new StepEngine(model, method, Components.Optimizer(_job), device, _options.Threads,
+            _job.Seed);
         var train = new BatchLoader(splits.Train, new BatchLoaderOptions
         {
             BatchSize = _job.Data.BatchSize,

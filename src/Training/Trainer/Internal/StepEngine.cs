@@ -28,6 +28,7 @@ namespace MtlOnnx.Training.Trainer.Internal;
 /// </remarks>
 internal sealed class StepEngine : IDisposable
 {
+    private const ulong DropoutStream = 0xD809_0000UL;
     private readonly MultiTaskModel _model;
     private readonly IMultitaskMethod _method;
     private readonly OptimizerPlan _plan;
@@ -69,8 +70,14 @@ internal sealed class StepEngine : IDisposable
     private readonly (string Target, float[] Buffer)[] _statistics;
     private readonly int _firstRepresentationOutput;
     private readonly string[] _evalOutputNames;
+    private readonly MethodJournal _journal;
+    private readonly int _seed;
+    private readonly IReadOnlyList<DropoutMask> _masks;
+    private readonly float[][] _maskBuffers;
+    private readonly OrtValue?[] _maskValues;
     private float[][] _representationRows = [];
     private int _representationRowsBound = -1;
+    private int _maskRows = -1;
     private float[] _previousLosses;
 
     public StepEngine(
@@ -78,11 +85,17 @@ internal sealed class StepEngine : IDisposable
         IMultitaskMethod method,
         OptimizerSpec optimizer,
         TrainingDevice device,
-        int threads)
+        int threads,
+        int seed)
     {
         _model = model;
         _method = method;
+        _seed = seed;
         var (forward, values) = TrainingGraphs.ParametersAsInputs(model);
+        var (training, masks) = TrainingGraphs.WithDropoutMasks(forward);
+        _masks = masks;
+        _maskBuffers = new float[masks.Count][];
+        _maskValues = new OrtValue?[masks.Count];
         _shapes = TrainingGraphs.Shapes(model);
         var trainable = model.TrainableNames;
         _plan = OptimizerPlan.Create(optimizer,
@@ -106,6 +119,7 @@ internal sealed class StepEngine : IDisposable
         _taskLosses = new float[taskCount];
         _previousLosses = new float[taskCount];
         _headWeights = new float[taskCount];
+        _journal = new MethodJournal(taskCount);
         var taskIndex = model.Tasks.Select((t, i) => (t.Task.Name, i))
             .ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         var info = model.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
@@ -127,7 +141,7 @@ internal sealed class StepEngine : IDisposable
                 _ => [],
             },
         };
-        _gradientGraph = Autodiff.Autodiff.Differentiate(forward, request);
+        _gradientGraph = Autodiff.Autodiff.Differentiate(training, request);
         using var options = device.CreateSessionOptions(threads);
         options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
 
@@ -141,7 +155,7 @@ internal sealed class StepEngine : IDisposable
         _eval = new InferenceSession(OnnxModelIO.ToBytes(evaluation), options);
         if (method.LossWeightsUseCurrentLosses || method.RequiresLossesAfterStep)
         {
-            _forwardOnly = new InferenceSession(OnnxModelIO.ToBytes(forward), options);
+            _forwardOnly = new InferenceSession(OnnxModelIO.ToBytes(training), options);
         }
 
         if (source == GradientSource.SharedParameters)
@@ -153,7 +167,7 @@ internal sealed class StepEngine : IDisposable
         else if (source == GradientSource.Representation)
         {
             _representationWidth = TrainingGraphs.RepresentationWidth(model, forward);
-            var (withLoss, loss) = TrainingGraphs.WithRepresentationLoss(forward, model, _representationWidth);
+            var (withLoss, loss) = TrainingGraphs.WithRepresentationLoss(training, model, _representationWidth);
             _representationGraph = Autodiff.Autodiff.Differentiate(withLoss, new GradientRequest
             {
                 Losses = [loss, .. model.Regularizers.Select(r => r.OutputName)],
@@ -189,7 +203,8 @@ internal sealed class StepEngine : IDisposable
         _parameterValues.Add((TrainingGraphs.LossWeightsInput, lossWeights));
         _constantInputs[TrainingGraphs.LossWeightsInput] = lossWeights;
 
-        // The training graph's outputs, in binding order: losses, full gradients, per-loss gradients, statistics.
+        // The training graph's outputs, in binding order: losses, full gradients, per-loss gradients (keyed by loss,
+        // then tensor), statistics.
         _lossBuffer = new float[_lossNames.Length];
         _statistics = _gradientGraph.RunningStatisticOutputs
             .Select(s => (s.Key, new float[_fixed[s.Key].Length]))
@@ -219,7 +234,7 @@ internal sealed class StepEngine : IDisposable
                 var count = (int)parameter.ElementCount;
                 for (var t = 0; t < taskCount; t++)
                 {
-                    outputNames.Add(_gradientGraph.PerLossGradientOutputs[parameter.Name][model.Tasks[t].LossName]);
+                    outputNames.Add(_gradientGraph.PerLossGradientOutputs[model.Tasks[t].LossName][parameter.Name]);
                     outputValues.Add(OwnedOutput(_taskRows[t].AsMemory(position, count), parameter.Shape));
                 }
 
@@ -233,8 +248,8 @@ internal sealed class StepEngine : IDisposable
             // Bound once the row count of the first batch is known.
             for (var t = 0; t < taskCount; t++)
             {
-                var perLoss = _gradientGraph.PerLossGradientOutputs[model.RepresentationName];
-                outputNames.Add(perLoss[model.Tasks[t].LossName]);
+                var perLoss = _gradientGraph.PerLossGradientOutputs[model.Tasks[t].LossName];
+                outputNames.Add(perLoss[model.RepresentationName]);
                 outputValues.Add(null);
             }
         }
@@ -270,9 +285,11 @@ internal sealed class StepEngine : IDisposable
     {
         var taskCount = _model.Tasks.Count;
         var source = _method.GradientSource;
+        DrawMasks(StepCount + 1, batch.Count);
+        float[] basis = [];
         if (source == GradientSource.None)
         {
-            var basis = _previousLosses;
+            basis = _previousLosses;
             if (_method.LossWeightsUseCurrentLosses)
             {
                 basis = Forward(batch)[..taskCount];
@@ -327,6 +344,7 @@ internal sealed class StepEngine : IDisposable
         _optimizer.Step(_parameters, _gradients, _first, _second, learningRate, StepCount);
         var after = _method.RequiresLossesAfterStep ? Forward(batch)[..taskCount] : [];
         _method.CompleteStep(_taskLosses, after);
+        _journal.RecordStep(basis, _taskLosses, after);
         _taskLosses.CopyTo(_previousLosses, 0);
         return losses;
     }
@@ -349,7 +367,11 @@ internal sealed class StepEngine : IDisposable
         return losses;
     }
 
-    public void CompleteEpoch() => _method.CompleteEpoch();
+    public void CompleteEpoch()
+    {
+        _method.CompleteEpoch();
+        _journal.RecordEpoch();
+    }
 
     /// <summary>Writes parameters, fixed tensors and optimizer state into a checkpoint.</summary>
     public void Save(TrainingCheckpoint checkpoint)
@@ -381,6 +403,7 @@ internal sealed class StepEngine : IDisposable
 
         checkpoint.Step = StepCount;
         checkpoint.Optimizer = _plan.Spec;
+        checkpoint.MethodState = _journal.ToBytes();
     }
 
     /// <summary>Restores parameters, fixed tensors and optimizer state from a checkpoint.</summary>
@@ -418,6 +441,10 @@ internal sealed class StepEngine : IDisposable
         if (!parametersOnly)
         {
             StepCount = checkpoint.Step;
+            if (checkpoint.MethodState is { } state)
+            {
+                _journal.Replay(state, _method, _lossWeights.AsSpan(0, _model.Tasks.Count), _previousLosses);
+            }
         }
     }
 
@@ -454,6 +481,11 @@ internal sealed class StepEngine : IDisposable
         foreach (var values in _batchValues)
         {
             values.Dispose();
+        }
+
+        foreach (var mask in _maskValues)
+        {
+            mask?.Dispose();
         }
 
         _trainBinding.Dispose();
@@ -560,6 +592,41 @@ internal sealed class StepEngine : IDisposable
         }
 
         _representationRowsBound = rows;
+    }
+
+    private void DrawMasks(long step, int rows)
+    {
+        if (_masks.Count == 0)
+        {
+            return;
+        }
+
+        if (rows != _maskRows)
+        {
+            for (var k = 0; k < _masks.Count; k++)
+            {
+                _maskValues[k]?.Dispose();
+                _maskBuffers[k] = new float[rows * _masks[k].SampleSize];
+                _maskValues[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                    _maskBuffers[k].AsMemory(), [rows, .. _masks[k].SampleShape]);
+                _constantInputs[_masks[k].InputName] = _maskValues[k]!;
+            }
+
+            _maskRows = rows;
+        }
+
+        // One stream per dropout and step, from the run's seed: a resumed run draws the masks of the same steps.
+        for (var k = 0; k < _masks.Count; k++)
+        {
+            var random = SeededRandom.Derive((ulong)_seed, DropoutStream + (ulong)k, (ulong)step);
+            var drop = _masks[k].Probability;
+            var scale = 1f / (1f - drop);
+            var buffer = _maskBuffers[k];
+            for (var i = 0; i < buffer.Length; i++)
+            {
+                buffer[i] = random.NextDouble() < drop ? 0f : scale;
+            }
+        }
     }
 
     private void ScaleHeads()
