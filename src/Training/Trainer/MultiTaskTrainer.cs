@@ -75,7 +75,7 @@ public sealed class MultiTaskTrainer
         var model = ModelFactory.Build(_job, splits.BuildOptions());
         var method = Components.Method(_job);
         using var device = TrainingDevice.Resolve(_job.Device, logger);
-        using var engine = new StepEngine(model, method, Components.Optimizer(_job), device, _options.Threads,
+        using var engine = new StepEngine(model, method, _job.Optimizer, device, _options.Threads,
             _job.Seed);
         var train = new BatchLoader(splits.Train, new BatchLoaderOptions
         {
@@ -166,7 +166,8 @@ public sealed class MultiTaskTrainer
             {
                 state.Batch = batchIndex;
                 Save(lastPath, engine, scheduler, state, splits);
-                observer?.OnMessage($"Interrupted: saved {lastPath} at epoch {state.Epoch + 1}, batch {batchIndex}. Run again with --resume to continue.");
+                observer?.OnMessage($"Interrupted: saved {lastPath} at epoch {state.Epoch + 1}, batch {batchIndex}. " +
+                    "Run again with --resume to continue.");
                 break;
             }
 
@@ -182,7 +183,9 @@ public sealed class MultiTaskTrainer
                 ValidationLoss = new Dictionary<string, double>(result.Losses),
                 ValidationMetrics = result.Metrics.ToDictionary(m => m.Key, m => new Dictionary<string, double>(m.Value)),
                 TaskWeights = model.Tasks.Select((t, i) => (t.Task.Name, i)).ToDictionary(p => p.Name,
-                    p => (double)(method.GradientSource == Multitask.GradientSource.None ? engine.LossWeights[p.i] : engine.HeadWeights[p.i])),
+                    p => (double)(method.GradientSource == Multitask.GradientSource.None
+                        ? engine.LossWeights[p.i]
+                        : engine.HeadWeights[p.i])),
                 LearningRate = scheduler?.LearningRate ?? Components.ConstantRate(_job, engine.StepCount),
                 SamplesPerSecond = samples / Math.Max(1e-9, trainingSeconds),
                 CpuSecondsPerStep = processorPerStep,
@@ -192,7 +195,9 @@ public sealed class MultiTaskTrainer
             observer?.OnEpoch(record);
 
             var quantity = Quantity(result, model);
-            var improved = state.BestEpoch < 0 || (Maximize ? quantity > state.Best + _job.EarlyStopping.MinDelta : quantity < state.Best - _job.EarlyStopping.MinDelta);
+            var delta = _job.EarlyStopping.MinDelta;
+            var improved = state.BestEpoch < 0 ||
+                (Maximize ? quantity > state.Best + delta : quantity < state.Best - delta);
             state.Epoch++;
             state.Batch = 0;
             Array.Clear(state.LossSums);
@@ -342,7 +347,8 @@ public sealed class MultiTaskTrainer
                 CultureInfo.InvariantCulture)).ToArray();
             if (state.LossSums.Length != losses || state.LossWeights.Length != losses)
             {
-                throw new CheckpointMismatchException($"The checkpoint tracks {state.LossSums.Length} losses, but the job's model has {losses}.");
+                throw new CheckpointMismatchException(
+                    $"The checkpoint tracks {state.LossSums.Length} losses, but the job's model has {losses}.");
             }
 
             return state;

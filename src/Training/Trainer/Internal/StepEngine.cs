@@ -9,7 +9,6 @@ using MtlOnnx.Training.Layers;
 using MtlOnnx.Training.Multitask;
 using MtlOnnx.Training.Optimizers;
 using MtlOnnx.Training.Session.Internal;
-using OptimizerSpec = MtlOnnx.Training.Optimizers.OptimizerSpec;
 
 namespace MtlOnnx.Training.Trainer.Internal;
 
