@@ -1,5 +1,4 @@
 using MtlOnnx.Onnx;
-using MtlOnnx.Training.Autodiff.Internal;
 
 namespace MtlOnnx.Training.Autodiff.Rules;
 
