@@ -17,6 +17,7 @@ internal sealed class BenchTarget : IDisposable
 {
     private readonly bool _owned;
     private readonly float[] _sample;
+    private string? _copies;
 
     private BenchTarget(string repository, string model, string modelPath, string description, bool owned)
     {
@@ -109,6 +110,36 @@ internal sealed class BenchTarget : IDisposable
             $"Model: '{model}' version {version} from an exported repository ({megabytes:0.0} MB)."), owned: false);
     }
 
+    /// <summary>
+    /// Returns a repository to start a server on with dynamic batching on or off. A built-in model has no
+    /// config.pbtxt, so the server's defaults decide; an exported model's config.pbtxt decides for itself, so the
+    /// model is copied into a temporary repository with its <c>dynamic_batching</c> block kept or taken out.
+    /// </summary>
+    /// <param name="batching">Whether dynamic batching is on.</param>
+    /// <returns>The repository folder.</returns>
+    public string RepositoryFor(bool batching)
+    {
+        var config = Path.Combine(Repository, Model, "config.pbtxt");
+        if (_owned || !File.Exists(config))
+        {
+            return Repository;
+        }
+
+        _copies ??= Path.Combine(Path.GetTempPath(), "mtlonnx-bench-" + Guid.NewGuid().ToString("N"));
+        var root = Path.Combine(_copies, batching ? "on" : "off");
+        var folder = Path.Combine(root, Model);
+        if (!Directory.Exists(folder))
+        {
+            CopyFolder(Path.Combine(Repository, Model), folder);
+            var text = File.ReadAllText(config);
+            File.WriteAllText(Path.Combine(folder, "config.pbtxt"), batching
+                ? (text.Contains("dynamic_batching", StringComparison.Ordinal) ? text : text + "\ndynamic_batching { }\n")
+                : WithoutBlock(text, "dynamic_batching"));
+        }
+
+        return root;
+    }
+
     /// <summary>Returns a ModelInfer request for a batch of copies of the sample, sent raw.</summary>
     /// <param name="batch">The batch size.</param>
     /// <returns>The request.</returns>
@@ -178,6 +209,48 @@ internal sealed class BenchTarget : IDisposable
         {
             Directory.Delete(Repository, recursive: true);
         }
+
+        if (_copies is not null)
+        {
+            Directory.Delete(_copies, recursive: true);
+        }
+    }
+
+    private static void CopyFolder(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        foreach (var folder in Directory.GetDirectories(source))
+        {
+            CopyFolder(folder, Path.Combine(target, Path.GetFileName(folder)));
+        }
+    }
+
+    /// <summary>Removes a top-level <c>name { ... }</c> block (braces balanced) from config.pbtxt text.</summary>
+    private static string WithoutBlock(string text, string name)
+    {
+        var start = text.IndexOf(name, StringComparison.Ordinal);
+        var open = start < 0 ? -1 : text.IndexOf('{', start);
+        if (open < 0)
+        {
+            return text;
+        }
+
+        var depth = 0;
+        for (var i = open; i < text.Length; i++)
+        {
+            depth += text[i] switch { '{' => 1, '}' => -1, _ => 0 };
+            if (depth == 0)
+            {
+                return text[..start] + text[(i + 1)..];
+            }
+        }
+
+        return text;
     }
 
     private static void Fill<TPixel>(Image<TPixel> image, Func<int, int, TPixel> pixel)

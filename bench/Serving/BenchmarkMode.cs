@@ -34,7 +34,8 @@ internal static class BenchmarkMode
 
         var ort = OrtLatency(target, samples);
         string? predictProblem;
-        await using (var off = await ServerProcess.StartAsync(target.Repository, batching: false, delayMicroseconds: 0))
+        await using (var off = await ServerProcess.StartAsync(target.RepositoryFor(batching: false), batching: false,
+            delayMicroseconds: 0))
         {
             using var channel = Channel(off.GrpcPort);
             using var echoChannel = Channel(off.EchoPort);
@@ -88,7 +89,8 @@ internal static class BenchmarkMode
         var h2load = new StringBuilder();
         foreach (var batching in new[] { false, true })
         {
-            await using var server = await ServerProcess.StartAsync(target.Repository, batching, delayMicroseconds: 0);
+            await using var server = await ServerProcess.StartAsync(target.RepositoryFor(batching), batching,
+                delayMicroseconds: 0);
             using var channel = Channel(server.GrpcPort);
             using var echoChannel = Channel(server.EchoPort);
             var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);

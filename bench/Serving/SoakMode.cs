@@ -17,7 +17,7 @@ internal static class SoakMode
 {
     public static async Task<int> RunAsync(int minutes, int concurrency, BenchTarget target)
     {
-        await using var server = await ServerProcess.StartAsync(target.Repository, batching: true,
+        await using var server = await ServerProcess.StartAsync(target.RepositoryFor(batching: true), batching: true,
             delayMicroseconds: 200);
         using var channel = BenchmarkMode.Channel(server.GrpcPort);
         var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
