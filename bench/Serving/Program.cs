@@ -3,6 +3,7 @@ using MtlOnnx.Serving.Bench;
 
 // dotnet run -c Release --project bench/Serving -- bench [SECONDS [SAMPLES [conv|dense]]] [--repository DIR [--model NAME]]
 // dotnet run -c Release --project bench/Serving -- soak [MINUTES [CONCURRENCY]]
+// dotnet run -c Release --project bench/Serving -- breakdown [CALLS] [--repository DIR [--model NAME]]
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 var positional = new List<string>();
 for (var i = 0; i < args.Length; i++)
@@ -33,6 +34,12 @@ switch (mode)
     {
         using var target = Target();
         return await SoakMode.RunAsync(Arg(1, 10), Arg(2, 32), target);
+    }
+
+    case "breakdown":
+    {
+        using var target = Target();
+        return await BreakdownMode.RunAsync(Arg(1, 20_000), target);
     }
 
     default:
