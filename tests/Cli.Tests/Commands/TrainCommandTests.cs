@@ -20,7 +20,9 @@ public sealed class TrainCommandTests
 
             Assert.Equal(1, code);
             Assert.Equal(
-                "mtlonnx train: Job file 'bad.yaml', line 2: key 'optimiser' is not allowed at the top level. Allowed keys: architecture, data, device, early_stopping, epochs, gradients, input, name, optimizer, output, schedule, seed, tasks, trunk, weighting.",
+                "mtlonnx train: Job file 'bad.yaml', line 2: key 'optimiser' is not allowed at the top level. " +
+                "Allowed keys: architecture, data, device, early_stopping, epochs, gradients, input, name, optimizer, " +
+                "output, schedule, seed, tasks, trunk, weighting.",
                 error.ToString().Trim());
         }
         finally

@@ -9,7 +9,7 @@ namespace MtlOnnx.Training.Tests.Artifacts;
 
 public sealed class ArtifactGeneratorTests : IDisposable
 {
-    private readonly TempDirectory _directory = new();
+    private readonly TempFolder _directory = new();
     private readonly float[] _initial = new TinyMlp(5).Initial;
 
     public void Dispose() => _directory.Dispose();

@@ -7,7 +7,7 @@ namespace MtlOnnx.Training.Tests.Checkpoints;
 
 public sealed class TrainingCheckpointTests : IDisposable
 {
-    private readonly TempDirectory _directory = new();
+    private readonly TempFolder _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

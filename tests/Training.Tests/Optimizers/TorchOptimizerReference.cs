@@ -56,7 +56,7 @@ public sealed class TorchOptimizerReference : IDisposable
         print(torch.__version__)
         """;
 
-    private readonly TempDirectory _directory = new();
+    private readonly TempFolder _directory = new();
 
     public TorchOptimizerReference()
     {
