@@ -26,9 +26,11 @@ public static class TrainerCheckpoint
     private const string JobNameProperty = "job.name";
     private const int LoaderBatchSize = 256;
 
-    /// <summary>Computes the hash the model card records for a job file: SHA-256 of its bytes, lower-case hex.</summary>
+    /// <summary>Computes the hash the model card records for a job file: SHA-256 of its UTF-8 text, lower-case hex.
+    /// </summary>
     /// <param name="jobText">The job file's text.</param>
     /// <returns>64 hexadecimal digits.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="jobText"/> is null.</exception>
     public static string HashJob(string jobText)
     {
         ArgumentNullException.ThrowIfNull(jobText);
@@ -40,6 +42,9 @@ public static class TrainerCheckpoint
     /// <param name="checkpoint">The checkpoint file.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
     /// <returns>The export source; its default model name is the job's name.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="job"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="checkpoint"/> is empty, or
+    /// <see cref="TrainerCheckpointOptions.ValidationSamples"/> is negative.</exception>
     /// <exception cref="ParameterMismatchException">The checkpoint was trained by another job, or its tensors do not
     /// fit the job's model.</exception>
     /// <exception cref="ExportException">The checkpoint is missing or unreadable, or the job's data cannot be read.
@@ -81,6 +86,17 @@ public static class TrainerCheckpoint
         }
     }
 
+    /// <summary>Maps a job's task kind to the model card's.</summary>
+    /// <param name="kind">The job's task kind.</param>
+    /// <returns>The card's task kind.</returns>
+    internal static CardTaskKind CardKind(JobTaskKind kind) => kind switch
+    {
+        JobTaskKind.Multiclass => CardTaskKind.Multiclass,
+        JobTaskKind.Multilabel => CardTaskKind.Multilabel,
+        JobTaskKind.Binary => CardTaskKind.Binary,
+        _ => CardTaskKind.Regression,
+    };
+
     private static void CheckJobName(JobSpec job, string path)
     {
         var saved = TrainingCheckpoint.Load(path);
@@ -104,7 +120,7 @@ public static class TrainerCheckpoint
         {
             var task = outputs.Task;
             var kind = CardKind(task.Kind);
-            IReadOnlyList<string> labels = kind == CardTaskKind.Regression ? task.Columns : Labels(task);
+            var labels = kind == CardTaskKind.Regression ? task.Columns : Labels(task);
             var sourceOutput = outputs.PredictionName ?? outputs.OutputName;
             tasks.Add(new ExportTask(task.Name, kind, sourceOutput) { Labels = labels });
 
@@ -125,7 +141,7 @@ public static class TrainerCheckpoint
         {
             Inputs = Inputs(job, model, files),
             Tasks = cardTasks,
-            Provenance = Provenance(job, path, evaluator, options),
+            Provenance = Provenance(path, evaluator, options),
         };
 
         return new ExportSource(evalModel, parameters, tasks)
@@ -136,11 +152,12 @@ public static class TrainerCheckpoint
             Files = files,
             Validation = options.ValidationSamples == 0
                 ? null
-                : Validation(job, evaluator, model, options.ValidationSplit, options.ValidationSamples),
+                : Validation(job, evaluator, options.ValidationSplit, options.ValidationSamples),
         };
     }
 
-    private static List<ModelCardInput> Inputs(JobSpec job, MultiTaskModel model, SortedDictionary<string, byte[]> files)
+    private static List<ModelCardInput> Inputs(JobSpec job, MultiTaskModel model,
+        SortedDictionary<string, byte[]> files)
     {
         var inputs = new List<ModelCardInput>();
         switch (job.Input.Kind)
@@ -184,7 +201,7 @@ public static class TrainerCheckpoint
         return inputs;
     }
 
-    private static ModelCardProvenance Provenance(JobSpec job, string path, CheckpointEvaluator evaluator,
+    private static ModelCardProvenance Provenance(string path, CheckpointEvaluator evaluator,
         TrainerCheckpointOptions options)
     {
         var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal);
@@ -215,8 +232,7 @@ public static class TrainerCheckpoint
     /// Reads the first samples of a split, with targets in the units of the exported outputs (class indices,
     /// 0 or 1, values in the target's units); samples that miss a task's label are left out.
     /// </summary>
-    private static ValidationSet? Validation(JobSpec job, CheckpointEvaluator evaluator, MultiTaskModel model,
-        string split, int limit)
+    private static ValidationSet? Validation(JobSpec job, CheckpointEvaluator evaluator, string split, int limit)
     {
         var dataset = split switch
         {
@@ -226,12 +242,14 @@ public static class TrainerCheckpoint
             _ => throw new ExportException($"'{split}' is not a validation split; use validation or test."),
         };
 
+        // No target statistics: the loader then leaves regression targets in their units, as the export outputs them.
         var loader = new BatchLoader(dataset, new BatchLoaderOptions
         {
             BatchSize = LoaderBatchSize,
             Seed = job.Seed,
             Prefetch = 0,
         });
+        var model = evaluator.Model;
         var isText = job.Input.Kind == JobInputKind.Text;
         var floats = new List<float>();
         var ids = new List<long>();
@@ -316,15 +334,4 @@ public static class TrainerCheckpoint
         // A job may leave classes unnamed; the card needs names, so they are the class indices.
         return [.. Enumerable.Range(0, task.OutputCount).Select(i => i.ToString(CultureInfo.InvariantCulture))];
     }
-
-    /// <summary>Maps a job's task kind to the model card's.</summary>
-    /// <param name="kind">The job's task kind.</param>
-    /// <returns>The card's task kind.</returns>
-    internal static CardTaskKind CardKind(JobTaskKind kind) => kind switch
-    {
-        JobTaskKind.Multiclass => CardTaskKind.Multiclass,
-        JobTaskKind.Multilabel => CardTaskKind.Multilabel,
-        JobTaskKind.Binary => CardTaskKind.Binary,
-        _ => CardTaskKind.Regression,
-    };
 }

@@ -34,14 +34,7 @@ public sealed class TrainCommandTests
     [Fact]
     public void Quickstart_JobText_IsThePresetInModels()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "MtlOnnx.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.NotNull(root);
-        Assert.Equal(File.ReadAllText(Path.Combine(root.FullName, "models", "shapes-quickstart.yaml")).TrimEnd(),
+        Assert.Equal(File.ReadAllText(RepositoryPaths.File("models", "shapes-quickstart.yaml")).TrimEnd(),
             QuickstartCommand.Job.TrimEnd());
     }
 
