@@ -112,6 +112,33 @@ public sealed class RepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task OutputReshape_AsExportWritesIt_ServesDimsShapeAndChecksCounts()
+    {
+        // What the exporter writes for a [batch] output: Triton's dims [1] with reshape { shape: [ ] }.
+        const string Reshape = "output [ { name: \"s\" data_type: TYPE_FP32 dims: [ 1 ] reshape: { shape: [ ] } } ]";
+        _repository.Add("affine", 1, TestModels.Affine(2f), "max_batch_size: 8\n" + Reshape);
+        _repository.Add("mismatched", 1, TestModels.Affine(2f),
+            "max_batch_size: 8\noutput [ { name: \"s\" dims: [ 2 ] reshape: { shape: [ ] } } ]");
+        await using var server = await ServerHarness.StartAsync(_repository.Root);
+        var client = server.Inference;
+
+        var metadata = await client.ModelMetadataAsync(new ModelMetadataRequest { Name = "affine" });
+        var config = (await client.ModelConfigAsync(new ModelConfigRequest { Name = "affine" })).Config;
+        var response = await client.ModelInferAsync(Requests.AffineRaw([1, 2, 3, 4, 5, 6, 7, 8]));
+        var index = await client.RepositoryIndexAsync(new RepositoryIndexRequest());
+
+        Assert.Equal([-1L, 1], metadata.Outputs.Single(o => o.Name == "s").Shape);
+        Assert.Equal([-1L, 4], metadata.Outputs.Single(o => o.Name == "y").Shape);
+        var s = config.Output.Single(o => o.Name == "s");
+        Assert.Equal([1L], s.Dims);
+        Assert.Empty(s.Reshape.Shape);
+        Assert.Equal([2L, 1], response.Outputs.Single(o => o.Name == "s").Shape);
+        Assert.Equal([10f, 26f], Requests.Floats(response, "s"));
+        Assert.Contains(index.Models, m => m.Name == "mismatched" && m.State == "UNAVAILABLE"
+            && m.Reason.Contains("reshapes output 's' from [] to dims [2]"));
+    }
+
+    [Fact]
     public async Task BrokenModel_IsUnavailableWithReason_OthersServe()
     {
         _repository.Add("affine", 1, TestModels.Affine()).Add("broken", 1, [1, 2, 3, 4, 5]);

@@ -45,7 +45,7 @@ internal static class InferResponseEncoder
             {
                 Name = tensor.Name,
                 Datatype = Datatypes.ToDatatype(tensor.ElementType) ?? tensor.ElementType.ToString(),
-                Shape = { tensor.Shape },
+                Shape = { model.HasReshapedOutputs ? ClientShape(model, tensor) : tensor.Shape },
             };
 
             if (typed)
@@ -61,6 +61,20 @@ internal static class InferResponseEncoder
         }
 
         return response;
+    }
+
+    /// <summary>The shape a client sees of an output the configuration reshapes: its dims, after the batch rows.</summary>
+    private static long[] ClientShape(ModelVersion model, InferTensor tensor)
+    {
+        foreach (var spec in model.Outputs)
+        {
+            if (string.Equals(spec.Name, tensor.Name, StringComparison.Ordinal))
+            {
+                return model.MaxBatchSize > 0 ? [tensor.Shape[0], .. spec.Dims[1..]] : spec.Dims;
+            }
+        }
+
+        return tensor.Shape;
     }
 
     private static ByteString Raw(InferTensor tensor)
