@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
+using MtlOnnx.Bench;
 using MtlOnnx.Bench.Autodiff;
 using MtlOnnx.Onnx;
 using MtlOnnx.Training.Autodiff;
@@ -20,7 +21,7 @@ using (var warm = new InferenceSession(OnnxModelIO.ToBytes(TinyModel())))
 
 var baseline = PeakResidentBytes();
 
-var forward = MultiFashionLeNet.Build(options.Batch);
+var forward = MultiFashionLeNet.BuildWithLosses(options.Batch);
 var request = new GradientRequest
 {
     Losses = ["loss_left", "loss_right"],

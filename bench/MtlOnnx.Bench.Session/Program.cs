@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
-using MtlOnnx.Bench.Session;
+using MtlOnnx.Bench;
 using MtlOnnx.Training.Artifacts;
 using MtlOnnx.Training.Optimizers;
 using MtlOnnx.Training.Session;
@@ -20,8 +20,8 @@ try
     var artifacts = ArtifactGenerator.Generate(
         new ArtifactSpec
         {
-            Forward = LeNetForward.Build(options.Batch, seed: 1),
-            Trainable = LeNetForward.Parameters.Select(p => p.Name).ToArray(),
+            Forward = MultiFashionLeNet.BuildForward(options.Batch, seed: 1),
+            Trainable = MultiFashionLeNet.Parameters.Select(p => p.Name).ToArray(),
             Losses =
             [
                 LossSpec.CrossEntropy("logits_left", "labels_left", "loss_left"),

@@ -17,129 +17,143 @@ namespace MtlOnnx.Serving.Bench;
 /// </summary>
 internal static class BenchmarkMode
 {
-    public static async Task<int> RunAsync(int seconds, int samples, bool dense)
+    private static readonly int[] Levels = [1, 16, 64];
+
+    public static async Task<int> RunAsync(int seconds, int samples, BenchTarget target)
     {
-        var root = Path.Combine(Path.GetTempPath(), "mtlonnx-bench-" + Guid.NewGuid().ToString("N"));
-        BenchModels.WriteRepository(root, dense);
         var report = new StringBuilder();
-        try
+        var infer = target.InferRequest();
+        var png = ByteString.CopyFrom(target.Png());
+        var predict = new PredictRequest { Model = target.Model, Image = png };
+        var echoPayload = new EchoMessage { Payload = ByteString.CopyFrom(new byte[infer.CalculateSize()]) };
+        report.AppendLine(target.Description);
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"Payload: ModelInfer request {infer.CalculateSize()} bytes (FP32 1×{string.Join('×', target.SampleShape)}), " +
+            $"echo {echoPayload.CalculateSize()} bytes, Predict PNG {png.Length} bytes.");
+        report.AppendLine();
+
+        var ort = OrtLatency(target, samples);
+        string? predictProblem;
+        await using (var off = await ServerProcess.StartAsync(target.RepositoryFor(batching: false), batching: false,
+            delayMicroseconds: 0))
         {
-            var pixels = new float[3 * BenchModels.Side * BenchModels.Side];
-            new Random(3).NextBytes(MemoryMarshal.AsBytes(pixels.AsSpan()));
-            for (var i = 0; i < pixels.Length; i++)
-            {
-                pixels[i] = (i % 97) / 97f;
-            }
+            using var channel = Channel(off.GrpcPort);
+            using var echoChannel = Channel(off.EchoPort);
+            var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+            var typed = new MultiTask.MultiTaskClient(channel);
+            var echo = new Echo.EchoClient(echoChannel);
+            predictProblem = await ProbeAsync(() => typed.PredictAsync(predict).ResponseAsync);
 
-            var infer = InferRequest(pixels);
-            var png = ByteString.CopyFrom(BenchModels.Png());
-            var echoPayload = new EchoMessage { Payload = ByteString.CopyFrom(new byte[infer.CalculateSize()]) };
-            report.AppendLine(dense
-                ? "Model: dense trunk (3072 → 1024 → 512, 14 MB of weights) and two heads."
-                : "Model: convolutional trunk (16 and 32 channels, stride 2) and two heads.");
-            report.AppendLine(CultureInfo.InvariantCulture,
-                $"Payload: ModelInfer request {infer.CalculateSize()} bytes (FP32 1×3×32×32), echo {echoPayload.CalculateSize()} bytes, Predict PNG {png.Length} bytes.");
+            var echoLatency = await Latency.MeasureAsync(() => echo.EchoAsync(echoPayload).ResponseAsync, 500, samples);
+            var before = await ServerTimesAsync(client, target.Model);
+            var inferLatency = await Latency.MeasureAsync(() => client.ModelInferAsync(infer).ResponseAsync, 500, samples);
+            var server = (await ServerTimesAsync(client, target.Model)).Since(before);
+            var predictLatency = predictProblem is null
+                ? await Latency.MeasureAsync(() => typed.PredictAsync(predict).ResponseAsync, 300, samples)
+                : null;
+            report.AppendLine("### Latency at concurrency 1 (µs, client included, batching off)");
             report.AppendLine();
-
-            var ort = OrtLatency(root, pixels, samples);
-            await using (var off = await ServerProcess.StartAsync(root, batching: false, delayMicroseconds: 0))
-            {
-                using var channel = Channel(off.GrpcPort);
-                using var echoChannel = Channel(off.EchoPort);
-                var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
-                var typed = new MultiTask.MultiTaskClient(channel);
-                var echo = new Echo.EchoClient(echoChannel);
-
-                var echoLatency = await Latency.MeasureAsync(() => echo.EchoAsync(echoPayload).ResponseAsync, 500, samples);
-                var inferLatency = await Latency.MeasureAsync(() => client.ModelInferAsync(infer).ResponseAsync, 500, samples);
-                var predictLatency = await Latency.MeasureAsync(
-                    () => typed.PredictAsync(new PredictRequest { Model = "shapes", Image = png }).ResponseAsync, 300, samples);
-                report.AppendLine("### Latency at concurrency 1 (µs, client included, batching off)");
-                report.AppendLine();
-                report.AppendLine("| call | p50 | p99 | mean |");
-                report.AppendLine("|---|---|---|---|");
-                Row(report, "in-process ORT `Run`, batch 1", ort.Batch1);
-                Row(report, "in-process ORT `Run`, batch 64", ort.Batch64);
-                Row(report, "bare gRPC echo, same payload", echoLatency);
-                Row(report, "ModelInfer (raw FP32)", inferLatency);
-                Row(report, "Predict (PNG, server-side preprocessing)", predictLatency);
-                var budget = echoLatency.P50 + ort.Batch1.P50 + 50;
-                report.AppendLine();
-                report.AppendLine(CultureInfo.InvariantCulture,
-                    $"Goal: ModelInfer p50 ≤ echo p50 + ORT p50 + 50 µs = {budget:0} µs; measured {inferLatency.P50:0} µs " +
-                    $"({(inferLatency.P50 <= budget ? "met" : "not met")}).");
-                report.AppendLine();
-            }
-
-            report.AppendLine("### Throughput (calls/s) and server CPU per call");
-            report.AppendLine();
-            report.AppendLine("| call | batching | c=1 | c=16 | c=64 | server CPU/call at c=64 | mean batch at c=64 |");
-            report.AppendLine("|---|---|---|---|---|---|---|");
-            var throughput = new Dictionary<(string, bool), double>();
-            var h2load = new StringBuilder();
-            foreach (var batching in new[] { false, true })
-            {
-                await using var server = await ServerProcess.StartAsync(root, batching, delayMicroseconds: 0);
-                using var channel = Channel(server.GrpcPort);
-                using var echoChannel = Channel(server.EchoPort);
-                var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
-                var typed = new MultiTask.MultiTaskClient(channel);
-                var echo = new Echo.EchoClient(echoChannel);
-                var calls = new List<(string Name, Func<Task> Call)>
-                {
-                    ("ModelInfer", () => client.ModelInferAsync(infer).ResponseAsync),
-                    ("Predict", () => typed.PredictAsync(new PredictRequest { Model = "shapes", Image = png }).ResponseAsync),
-                };
-                if (!batching)
-                {
-                    calls.Insert(0, ("echo", () => echo.EchoAsync(echoPayload).ResponseAsync));
-                }
-
-                foreach (var (name, call) in calls)
-                {
-                    var rates = new double[3];
-                    double cpu = 0;
-                    double meanBatch = 0;
-                    var levels = new[] { 1, 16, 64 };
-                    for (var i = 0; i < levels.Length; i++)
-                    {
-                        var cpuBefore = await server.MetricAsync("process_cpu_seconds_total");
-                        var countBefore = await server.MetricAsync("nv_inference_count");
-                        var execBefore = await server.MetricAsync("nv_inference_exec_count");
-                        var (rate, completed) = await LoadAsync(call, levels[i], seconds);
-                        rates[i] = rate;
-                        cpu = (await server.MetricAsync("process_cpu_seconds_total") - cpuBefore) / completed * 1e6;
-                        var executions = await server.MetricAsync("nv_inference_exec_count") - execBefore;
-                        meanBatch = executions > 0 ? (await server.MetricAsync("nv_inference_count") - countBefore) / executions : 0;
-                    }
-
-                    throughput[(name, batching)] = rates[2];
-                    report.AppendLine(CultureInfo.InvariantCulture,
-                        $"| {name} | {(name == "echo" ? "n/a" : batching ? "on" : "off")} | {rates[0]:0} | {rates[1]:0} | {rates[2]:0} | {cpu:0} µs | {(name == "echo" ? "n/a" : meanBatch.ToString("0.0", CultureInfo.InvariantCulture))} |");
-                }
-
-                h2load.AppendLine(await H2Load.RunAsync(server, infer, echoPayload, batching));
-            }
-
-            report.AppendLine();
-            report.AppendLine("### h2load (pre-encoded requests, 4 connections × 32 streams, 20,000 calls)");
-            report.AppendLine();
-            report.AppendLine("| target | batching | req/s | succeeded (server count) |");
+            report.AppendLine("| call | p50 | p99 | mean |");
             report.AppendLine("|---|---|---|---|");
-            report.Append(h2load);
+            Row(report, "in-process ORT `Run`, batch 1", ort.Batch1);
+            Row(report, "in-process ORT `Run`, batch 64", ort.Batch64);
+            Row(report, "bare gRPC echo, same payload", echoLatency);
+            Row(report, "ModelInfer (raw FP32)", inferLatency);
+            if (predictLatency is not null)
+            {
+                Row(report, "Predict (PNG, server-side preprocessing)", predictLatency);
+            }
 
-            var gain = throughput[("ModelInfer", true)] / throughput[("ModelInfer", false)];
+            var budget = echoLatency.P50 + ort.Batch1.P50 + 50;
             report.AppendLine();
             report.AppendLine(CultureInfo.InvariantCulture,
-                $"Goal: dynamic batching at c=64 ≥ 2× the throughput without it; ModelInfer measured {gain:0.00}× " +
-                $"({(gain >= 2 ? "met" : "not met")}), Predict {throughput[("Predict", true)] / throughput[("Predict", false)]:0.00}×.");
-            Console.WriteLine(report.ToString());
-            return 0;
+                $"Goal: ModelInfer p50 ≤ echo p50 + ORT p50 + 50 µs = {budget:0} µs; measured {inferLatency.P50:0} µs " +
+                $"({(inferLatency.P50 <= budget ? "met" : "not met")}, margin {budget - inferLatency.P50:0} µs).");
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"Server-side ModelInfer handler time (ModelStatistics, mean over the latency run): {server.Request:0.0} µs " +
+                $"per call, of which ORT run {server.Infer:0.0} µs, input binding {server.Input:0.0} µs, output " +
+                $"{server.Output:0.0} µs, queue {server.Queue:0.0} µs.");
+            if (predictProblem is not null)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"Predict not measured: {predictProblem}");
+            }
+
+            report.AppendLine();
         }
-        finally
+
+        report.AppendLine("### Throughput (calls/s) and server CPU per call");
+        report.AppendLine();
+        report.AppendLine("| call | batching | c=1 | c=16 | c=64 | server CPU/call at c=64 | mean batch at c=64 |");
+        report.AppendLine("|---|---|---|---|---|---|---|");
+        var throughput = new Dictionary<(string, bool), double>();
+        var h2load = new StringBuilder();
+        foreach (var batching in new[] { false, true })
         {
-            Directory.Delete(root, recursive: true);
+            await using var server = await ServerProcess.StartAsync(target.RepositoryFor(batching), batching,
+                delayMicroseconds: 0);
+            using var channel = Channel(server.GrpcPort);
+            using var echoChannel = Channel(server.EchoPort);
+            var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+            var typed = new MultiTask.MultiTaskClient(channel);
+            var echo = new Echo.EchoClient(echoChannel);
+            var calls = new List<(string Name, Func<Task> Call)>();
+            if (!batching)
+            {
+                calls.Add(("echo", () => echo.EchoAsync(echoPayload).ResponseAsync));
+            }
+
+            calls.Add(("ModelInfer", () => client.ModelInferAsync(infer).ResponseAsync));
+            if (predictProblem is null)
+            {
+                calls.Add(("Predict", () => typed.PredictAsync(predict).ResponseAsync));
+            }
+
+            foreach (var (name, call) in calls)
+            {
+                var rates = new double[Levels.Length];
+                double cpu = 0;
+                double meanBatch = 0;
+                for (var i = 0; i < Levels.Length; i++)
+                {
+                    var cpuBefore = await server.MetricAsync("process_cpu_seconds_total");
+                    var countBefore = await server.MetricAsync("nv_inference_count");
+                    var execBefore = await server.MetricAsync("nv_inference_exec_count");
+                    var (rate, completed) = await LoadAsync(call, Levels[i], seconds);
+                    rates[i] = rate;
+                    cpu = (await server.MetricAsync("process_cpu_seconds_total") - cpuBefore) / completed * 1e6;
+                    var executions = await server.MetricAsync("nv_inference_exec_count") - execBefore;
+                    var rows = await server.MetricAsync("nv_inference_count") - countBefore;
+                    meanBatch = executions > 0 ? rows / executions : 0;
+                }
+
+                throughput[(name, batching)] = rates[^1];
+                var echoRow = name == "echo";
+                report.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {name} | {(echoRow ? "n/a" : batching ? "on" : "off")} | {rates[0]:0} | {rates[1]:0} | " +
+                    $"{rates[2]:0} | {cpu:0} µs | {(echoRow ? "n/a" : meanBatch.ToString("0.0", CultureInfo.InvariantCulture))} |");
+            }
+
+            h2load.AppendLine(await H2Load.RunAsync(server, infer, echoPayload, batching));
         }
+
+        report.AppendLine();
+        report.AppendLine("### h2load (pre-encoded requests, 4 connections × 32 streams, 20,000 calls)");
+        report.AppendLine();
+        report.AppendLine("| target | batching | req/s | succeeded (server count) |");
+        report.AppendLine("|---|---|---|---|");
+        report.Append(h2load);
+
+        var gain = throughput[("ModelInfer", true)] / throughput[("ModelInfer", false)];
+        report.AppendLine();
+        report.Append(CultureInfo.InvariantCulture,
+            $"Goal: dynamic batching at c=64 ≥ 2× the throughput without it; ModelInfer measured {gain:0.00}× " +
+            $"({(gain >= 2 ? "met" : "not met")})");
+        report.AppendLine(predictProblem is null
+            ? string.Create(CultureInfo.InvariantCulture,
+                $", Predict {throughput[("Predict", true)] / throughput[("Predict", false)]:0.00}×.")
+            : ".");
+        Console.WriteLine(report.ToString());
+        return 0;
     }
 
     public static GrpcChannel Channel(int port) => GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
@@ -147,48 +161,49 @@ internal static class BenchmarkMode
         MaxReceiveMessageSize = 16 * 1024 * 1024,
     });
 
-    public static ModelInferRequest InferRequest(float[] pixels, int batch = 1)
+    private static (Latency Batch1, Latency Batch64) OrtLatency(BenchTarget target, int samples)
     {
-        var request = new ModelInferRequest { ModelName = "shapes" };
-        request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor
-        {
-            Name = "image",
-            Datatype = "FP32",
-            Shape = { batch, 3, BenchModels.Side, BenchModels.Side },
-        });
-        var bytes = new byte[pixels.Length * 4 * batch];
-        for (var i = 0; i < batch; i++)
-        {
-            MemoryMarshal.AsBytes(pixels.AsSpan()).CopyTo(bytes.AsSpan(i * pixels.Length * 4));
-        }
-
-        request.RawInputContents.Add(ByteString.CopyFrom(bytes));
-        return request;
-    }
-
-    private static (Latency Batch1, Latency Batch64) OrtLatency(string root, float[] pixels, int samples)
-    {
-        // The same thread budget a server run gets on this machine: one intra-op thread per concurrent run.
-        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        using var session = new InferenceSession(Path.Combine(root, "shapes", "1", "model.onnx"), options);
+        using var session = target.OpenSession();
         using var runOptions = new RunOptions();
         Latency Run(int batch)
         {
-            var data = new float[pixels.Length * batch];
+            var data = new float[target.Sample.Length * batch];
             for (var i = 0; i < batch; i++)
             {
-                pixels.CopyTo(data, i * pixels.Length);
+                target.Sample.CopyTo(data.AsSpan(i * target.Sample.Length));
             }
 
-            using var input = OrtValue.CreateTensorValueFromMemory(data, [batch, 3, BenchModels.Side, BenchModels.Side]);
+            using var input = OrtValue.CreateTensorValueFromMemory(data, [batch, .. target.SampleShape]);
             return Latency.Measure(() =>
             {
-                using var outputs = session.Run(runOptions, ["image"], [input], ["shape_logits", "size"]);
+                using var outputs = session.Run(runOptions, [target.Input], [input], target.Outputs);
             }, 200, batch == 1 ? samples : samples / 10);
         }
 
         return (Run(1), Run(64));
+    }
+
+    private static async Task<string?> ProbeAsync(Func<Task> call)
+    {
+        try
+        {
+            await call();
+            return null;
+        }
+        catch (Grpc.Core.RpcException error)
+        {
+            return $"the server answered {error.StatusCode}: {error.Status.Detail}";
+        }
+    }
+
+    private static async Task<ServerTimes> ServerTimesAsync(GRPCInferenceService.GRPCInferenceServiceClient client,
+        string model)
+    {
+        var response = await client.ModelStatisticsAsync(new ModelStatisticsRequest { Name = model });
+        var stats = response.ModelStats.Single(s => s.InferenceStats.Success.Count > 0 || response.ModelStats.Count == 1)
+            .InferenceStats;
+        return new ServerTimes(stats.Success.Count, stats.Success.Ns, stats.Queue.Ns, stats.ComputeInput.Ns,
+            stats.ComputeInfer.Ns, stats.ComputeOutput.Ns);
     }
 
     private static async Task<(double Rate, long Completed)> LoadAsync(Func<Task> call, int concurrency, int seconds)

@@ -1,12 +1,50 @@
 using System.Globalization;
 using MtlOnnx.Serving.Bench;
 
-// dotnet run -c Release --project bench/Serving -- [bench [SECONDS [SAMPLES [conv|dense]]] | soak [MINUTES [CONCURRENCY]]]
-var mode = args.Length > 0 ? args[0] : "bench";
-int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
-return mode switch
+// dotnet run -c Release --project bench/Serving -- bench [SECONDS [SAMPLES [conv|dense]]] [--repository DIR [--model NAME]]
+// dotnet run -c Release --project bench/Serving -- soak [MINUTES [CONCURRENCY]]
+// dotnet run -c Release --project bench/Serving -- breakdown [CALLS] [--repository DIR [--model NAME]]
+var options = new Dictionary<string, string>(StringComparer.Ordinal);
+var positional = new List<string>();
+for (var i = 0; i < args.Length; i++)
 {
-    "server" => await ServerMode.RunAsync(args[1], args[2] == "on", long.Parse(args[3], CultureInfo.InvariantCulture)),
-    "soak" => await SoakMode.RunAsync(Arg(1, 10), Arg(2, 32)),
-    _ => await BenchmarkMode.RunAsync(Arg(1, 5), Arg(2, 3000), args.Length > 3 && args[3] == "dense"),
-};
+    if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+    {
+        options[args[i]] = args[++i];
+    }
+    else
+    {
+        positional.Add(args[i]);
+    }
+}
+
+var mode = positional.Count > 0 ? positional[0] : "bench";
+int Arg(int index, int fallback) =>
+    positional.Count > index ? int.Parse(positional[index], CultureInfo.InvariantCulture) : fallback;
+BenchTarget Target() => options.TryGetValue("--repository", out var repository)
+    ? BenchTarget.FromRepository(repository, options.GetValueOrDefault("--model"))
+    : BenchTarget.BuiltIn(dense: positional.Count > 3 && positional[3] == "dense");
+
+switch (mode)
+{
+    case "server":
+        return await ServerMode.RunAsync(positional[1], positional[2] == "on",
+            long.Parse(positional[3], CultureInfo.InvariantCulture));
+    case "soak":
+    {
+        using var target = Target();
+        return await SoakMode.RunAsync(Arg(1, 10), Arg(2, 32), target);
+    }
+
+    case "breakdown":
+    {
+        using var target = Target();
+        return await BreakdownMode.RunAsync(Arg(1, 20_000), target);
+    }
+
+    default:
+    {
+        using var target = Target();
+        return await BenchmarkMode.RunAsync(Arg(1, 5), Arg(2, 3000), target);
+    }
+}

@@ -22,7 +22,6 @@ internal static class ServerMode
             ["Serving:MetricsPort"] = "0",
             ["Serving:Batching:Enabled"] = batching ? "true" : "false",
             ["Serving:Batching:MaxQueueDelayMicroseconds"] = delayMicroseconds.ToString(CultureInfo.InvariantCulture),
-            ["Serving:Limits:DefaultTimeout"] = "00:00:00",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         await using var server = await ServingServer.StartAsync([], overrides);

@@ -36,6 +36,7 @@ public static class Program
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(QuickstartCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
         return root;
     }
 }

@@ -119,6 +119,12 @@ public static class ServingHost
             services.AddGrpcReflection();
         }
 
+        // grpc-dotnet activates services and interceptors per call unless they are in the container; these hold no
+        // per-call state, so one instance each spares every call their construction.
+        services.AddSingleton<ErrorInterceptor>();
+        services.AddSingleton<AuthInterceptor>();
+        services.AddSingleton<InferenceService>();
+        services.AddSingleton<MultiTaskService>();
         services.AddSingleton<CallMetrics>();
         services.AddSingleton<ServingHealth>();
         services.AddSingleton(sp => sp.GetRequiredService<ServingHealth>().Service);

@@ -19,6 +19,7 @@ public sealed class ExportCommandTests
         Assert.Contains("Exported 'shapes' version 1", output, StringComparison.Ordinal);
         Assert.Contains("4 batch norms folded", output, StringComparison.Ordinal);
         Assert.Contains("Int8:", output, StringComparison.Ordinal);
+        Assert.Contains("note: no validation data", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(repo, "shapes", "1", "model.onnx")));
         Assert.True(File.Exists(Path.Combine(repo, "shapes", "1", "explain.onnx")));
         Assert.True(File.Exists(Path.Combine(repo, "shapes", "config.pbtxt")));

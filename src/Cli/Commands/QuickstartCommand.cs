@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using MtlOnnx.Export;
-using MtlOnnx.Training.Architectures;
 using MtlOnnx.Training.Jobs;
 using MtlOnnx.Training.Trainer;
-using CardTaskKind = MtlOnnx.ModelCards.TaskKind;
 
 namespace MtlOnnx.Cli.Commands;
 
@@ -92,8 +90,8 @@ public static class QuickstartCommand
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        var job = JobFile.Parse(Job + $"output: '{folder.Replace("'", "''", StringComparison.Ordinal)}'\n",
-            "quickstart.yaml", Directory.GetCurrentDirectory());
+        var jobText = Job + $"output: '{folder.Replace("'", "''", StringComparison.Ordinal)}'\n";
+        var job = JobFile.Parse(jobText, "quickstart.yaml", Directory.GetCurrentDirectory());
         var result = TrainCommand.Train(job, resume: false, threads, output);
         if (result.Interrupted)
         {
@@ -104,41 +102,39 @@ public static class QuickstartCommand
         var test = evaluator.Evaluate("test");
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"Held-out test split ({test.Samples} images): shape accuracy {test.Metrics["shape"]["accuracy"] * 100:0.0} %, position R² {test.Metrics["position"]["r2"]:0.000}, position MAE {test.Metrics["position"]["mae"]:0.000}."));
+            $"Held-out test split ({test.Samples} images): shape accuracy " +
+            $"{test.Metrics["shape"]["accuracy"] * 100:0.0} %, position R² {test.Metrics["position"]["r2"]:0.000}, " +
+            $"position MAE {test.Metrics["position"]["mae"]:0.000}."));
 
-        Export(evaluator, job, folder, output, error);
+        Export(job, jobText, result.BestCheckpoint!, threads, folder, output, error);
         output.WriteLine("Predictions beside the true labels (test split):");
         foreach (var sample in evaluator.Predict("test", 8))
         {
-            var parts = sample.Predicted.Keys.Select(task => $"{task}: {sample.Predicted[task]} (true {sample.Actual[task]})");
+            var parts = sample.Predicted.Keys.Select(task =>
+                $"{task}: {sample.Predicted[task]} (true {sample.Actual[task]})");
             output.WriteLine($"  #{sample.Index,-5} {string.Join("   ", parts)}");
         }
 
         return 0;
     }
 
-    private static void Export(CheckpointEvaluator evaluator, JobSpec job, string folder, TextWriter output, TextWriter error)
+    private static void Export(JobSpec job, string jobText, string checkpoint, int threads, string folder,
+        TextWriter output, TextWriter error)
     {
         try
         {
-            var (evalModel, parameters) = evaluator.ExportParts();
-            var tasks = evaluator.Model.Tasks.Select(t => new ExportTask(
-                t.Task.Name,
-                t.Task.Kind switch
-                {
-                    TaskKind.Multiclass => CardTaskKind.Multiclass,
-                    TaskKind.Multilabel => CardTaskKind.Multilabel,
-                    TaskKind.Binary => CardTaskKind.Binary,
-                    _ => CardTaskKind.Regression,
-                },
-                t.PredictionName ?? t.OutputName) { Labels = t.Task.Labels }).ToList();
-            var source = new ExportSource(evalModel, parameters, tasks)
+            // The same path as `mtlonnx export RUN/best.ckpt --job FILE`: a full model card, verified in the runtime.
+            var source = TrainerCheckpoint.Load(job, checkpoint, new TrainerCheckpointOptions
             {
-                InputNames = evaluator.Model.Inputs.Select(i => i.Name).ToList(),
-                DefaultName = job.Name,
-            };
-            var exported = ModelExporter.Export(source, new ExportOptions { Repository = Path.Combine(folder,
-                "repository"), Force = true });
+                JobHash = TrainerCheckpoint.HashJob(jobText),
+                ValidationSamples = 0,
+                Threads = threads,
+            });
+            var exported = ModelExporter.Export(source, new ExportOptions
+            {
+                Repository = Path.Combine(folder, "repository"),
+                Force = true,
+            });
             output.WriteLine($"Exported: {exported.ModelPath}");
         }
         catch (Exception ex) when (ex is ExportException or ArgumentException or InvalidOperationException or IOException)

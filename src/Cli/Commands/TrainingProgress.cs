@@ -70,6 +70,7 @@ internal sealed class TrainingProgress : ITrainingObserver
             $"{l.Key} {l.Value:0.0000}")));
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"epoch {record.Epoch + 1}: validation loss {losses}; {metrics} ({record.Seconds:0.0} s, {record.SamplesPerSecond:0} samples/s)");
+            $"epoch {record.Epoch + 1}: validation loss {losses}; {metrics} " +
+            $"({record.Seconds:0.0} s, {record.SamplesPerSecond:0} samples/s)");
     }
 }

@@ -1,8 +1,8 @@
 namespace MtlOnnx.ModelCards;
 
 /// <summary>
-/// How a raw image becomes an input tensor: decoded, converted to RGB, resized, scaled, normalised per
-/// channel and laid out as <see cref="Layout"/>. Each value is
+/// How a raw image becomes an input tensor: decoded, converted to RGB (or to grey for one channel), resized,
+/// scaled, normalised per channel and laid out as <see cref="Layout"/>. Each value is
 /// <c>(pixel * <see cref="Scale"/> - <see cref="Mean"/>[c]) / <see cref="Std"/>[c]</c>.
 /// </summary>
 public sealed class ImageSpec
@@ -26,6 +26,13 @@ public sealed class ImageSpec
     /// </summary>
     public int? ResizeShorterSide { get; set; }
 
+    /// <summary>
+    /// Gets or sets the number of channels of the tensor: 3 for colour (in <see cref="ChannelOrder"/>) or 1 for grey,
+    /// where each pixel becomes its 8-bit luminance as ImageSharp's <c>L8</c> computes it (ITU-R BT.709 weights; a
+    /// grey image keeps its values). The default is 3. Schema version 2 added this field; a version 1 card is RGB.
+    /// </summary>
+    public int Channels { get; set; } = 3;
+
     /// <summary>Gets or sets the per-channel mean subtracted after scaling, in the tensor's channel order.
     /// The default is zero for every channel.</summary>
     public IList<float> Mean { get; set; } = [0f, 0f, 0f];
@@ -34,7 +41,8 @@ public sealed class ImageSpec
     /// the tensor's channel order. The default is one for every channel.</summary>
     public IList<float> Std { get; set; } = [1f, 1f, 1f];
 
-    /// <summary>Gets or sets the channel order of the tensor. The default is <see cref="ChannelOrder.Rgb"/>.</summary>
+    /// <summary>Gets or sets the channel order of a 3-channel tensor. The default is <see cref="ChannelOrder.Rgb"/>.
+    /// </summary>
     public ChannelOrder ChannelOrder { get; set; } = ChannelOrder.Rgb;
 
     /// <summary>Gets or sets the tensor layout. The default, and the only one, is <see cref="TensorLayout.Nchw"/>.

@@ -16,8 +16,11 @@ public sealed class ModelCard
     /// <summary>The <c>metadata_props</c> key under which the card is stored.</summary>
     public const string MetadataKey = "mtlonnx.model_card";
 
-    /// <summary>The schema version this MtlOnnx writes, and the newest it reads.</summary>
-    public const int CurrentSchemaVersion = 1;
+    /// <summary>
+    /// The schema version this MtlOnnx writes, and the newest it reads. Version 2 added
+    /// <see cref="ImageSpec.Channels"/>; version 1 cards are still read, as RGB images.
+    /// </summary>
+    public const int CurrentSchemaVersion = 2;
 
     /// <summary>Gets or sets the schema version of the document. The default is <see cref="CurrentSchemaVersion"/>.
     /// </summary>

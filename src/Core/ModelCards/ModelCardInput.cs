@@ -25,7 +25,7 @@ public sealed class ModelCardInput
     /// <summary>Gets or sets the text preprocessing; required for <see cref="InputKind.Text"/>, else absent.</summary>
     public TextSpec? Text { get; set; }
 
-    /// <summary>Creates an image input of shape <c>[batch, 3, height, width]</c> in float.</summary>
+    /// <summary>Creates an image input of shape <c>[batch, channels, height, width]</c> in float.</summary>
     /// <param name="name">The graph input's name.</param>
     /// <param name="image">The preprocessing.</param>
     /// <returns>The input.</returns>
@@ -38,7 +38,7 @@ public sealed class ModelCardInput
             Name = name,
             Kind = InputKind.Image,
             ElementType = ElementType.Float,
-            Shape = [Dim.Symbol("batch"), 3, image.Height, image.Width],
+            Shape = [Dim.Symbol("batch"), image.Channels, image.Height, image.Width],
             Image = image,
         };
     }

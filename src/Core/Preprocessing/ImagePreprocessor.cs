@@ -9,8 +9,9 @@ namespace MtlOnnx.Preprocessing;
 
 /// <summary>
 /// Turns an image into the float tensor that a model card's <see cref="ImageSpec"/> describes: decoded with the
-/// limits checked first, converted to RGB, resized and cropped, optionally augmented, scaled, normalised and
-/// written as one NCHW sample into a caller's span. Training and serving both call this type, so they agree.
+/// limits checked first, converted to RGB, resized and cropped, optionally augmented, reduced to grey when the spec
+/// has one channel, scaled, normalised and written as one NCHW sample into a caller's span. Training and serving
+/// both call this type, so they agree.
 /// </summary>
 /// <remarks>
 /// Resizing uses the bilinear (triangle) filter, widened when downscaling, and the shorter-side resize rounds the
@@ -58,10 +59,11 @@ public sealed class ImagePreprocessor
 
         _spec = spec;
         _limits = limits ?? ImageLimits.Default;
-        _mean = [spec.Mean[0], spec.Mean[1], spec.Mean[2]];
-        _inverseStd = [1f / spec.Std[0], 1f / spec.Std[1], 1f / spec.Std[2]];
-        _table = new float[3 * 256];
-        for (var plane = 0; plane < 3; plane++)
+        var channels = spec.Channels;
+        _mean = [.. spec.Mean];
+        _inverseStd = [.. spec.Std.Select(s => 1f / s)];
+        _table = new float[channels * 256];
+        for (var plane = 0; plane < channels; plane++)
         {
             for (var v = 0; v < 256; v++)
             {
@@ -78,8 +80,11 @@ public sealed class ImagePreprocessor
     /// <summary>Gets the height of the tensor in pixels.</summary>
     public int Height => _spec.Height;
 
-    /// <summary>Gets the number of floats one sample takes: 3 × height × width.</summary>
-    public int TensorLength => 3 * _spec.Width * _spec.Height;
+    /// <summary>Gets the number of channels of the tensor: 1 (grey) or 3 (colour).</summary>
+    public int Channels => _spec.Channels;
+
+    /// <summary>Gets the number of floats one sample takes: channels × height × width.</summary>
+    public int TensorLength => _spec.Channels * _spec.Width * _spec.Height;
 
     /// <summary>Gets the limits applied to encoded images.</summary>
     public ImageLimits Limits => _limits;
@@ -236,6 +241,12 @@ public sealed class ImagePreprocessor
     private void WriteExact(Image<Rgb24> image, Span<float> destination, bool flip)
     {
         var (w, h) = (Width, Height);
+        if (_spec.Channels == 1)
+        {
+            WriteGrey(image, destination, flip);
+            return;
+        }
+
         var plane = w * h;
         var red = destination.Slice(_redPlane * plane, plane);
         var green = destination.Slice(plane, plane);
@@ -253,6 +264,24 @@ public sealed class ImagePreprocessor
                 red[offset + x] = redTable[pixel.R];
                 green[offset + x] = greenTable[pixel.G];
                 blue[offset + x] = blueTable[pixel.B];
+            }
+        }
+    }
+
+    private void WriteGrey(Image<Rgb24> image, Span<float> destination, bool flip)
+    {
+        var (w, h) = (Width, Height);
+        ReadOnlySpan<float> table = _table.AsSpan(0, 256);
+        var grey = default(L8);
+        for (var y = 0; y < h; y++)
+        {
+            ReadOnlySpan<Rgb24> row = image.DangerousGetPixelRowMemory(y).Span;
+            var offset = y * w;
+            for (var x = 0; x < w; x++)
+            {
+                // L8's conversion is what decoding straight to L8 gives, and leaves a grey pixel's value unchanged.
+                grey.FromRgb24(row[flip ? w - 1 - x : x]);
+                destination[offset + x] = table[grey.PackedValue];
             }
         }
     }
@@ -275,9 +304,10 @@ public sealed class ImagePreprocessor
 
         var mean = (float)(meanGrey / ((double)w * h));
         var plane = w * h;
-        var red = destination.Slice(_redPlane * plane, plane);
-        var green = destination.Slice(plane, plane);
-        var blue = destination.Slice(_bluePlane * plane, plane);
+        var single = _spec.Channels == 1;
+        var red = destination.Slice(single ? 0 : _redPlane * plane, plane);
+        var green = single ? red : destination.Slice(plane, plane);
+        var blue = single ? red : destination.Slice(_bluePlane * plane, plane);
         var toPixels = 255f * _spec.Scale;
         for (var y = 0; y < h; y++)
         {
@@ -293,6 +323,12 @@ public sealed class ImagePreprocessor
                 r = Clamp(((r - grey) * saturation) + grey);
                 g = Clamp(((g - grey) * saturation) + grey);
                 b = Clamp(((b - grey) * saturation) + grey);
+                if (single)
+                {
+                    red[offset + x] = ((Luminance(r, g, b) * toPixels) - _mean[0]) * _inverseStd[0];
+                    continue;
+                }
+
                 red[offset + x] = ((r * toPixels) - _mean[_redPlane]) * _inverseStd[_redPlane];
                 green[offset + x] = ((g * toPixels) - _mean[1]) * _inverseStd[1];
                 blue[offset + x] = ((b * toPixels) - _mean[_bluePlane]) * _inverseStd[_bluePlane];
@@ -342,4 +378,7 @@ public sealed class ImagePreprocessor
     private static float Clamp(float value) => Math.Clamp(value, 0f, 1f);
 
     private static float Grey(float r, float g, float b) => (0.299f * r) + (0.587f * g) + (0.114f * b);
+
+    // The BT.709 weights of L8, so that a jittered grey tensor is the luminance the unjittered path computes.
+    private static float Luminance(float r, float g, float b) => (0.2126f * r) + (0.7152f * g) + (0.0722f * b);
 }

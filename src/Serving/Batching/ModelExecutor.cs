@@ -72,8 +72,14 @@ internal sealed class ModelExecutor
         var registrations = new CancellationTokenRegistration[batch.Count];
         try
         {
-            // A run is only worth stopping when nobody waits for it any more.
-            for (var i = 0; i < batch.Count; i++)
+            // A run is only worth stopping when nobody waits for it any more. A lone request needs no closure.
+            if (batch.Count == 1)
+            {
+                registrations[0] = batch[0].CancellationToken.Register(
+                    static state => ((RunOptions)state!).Terminate = true, runOptions);
+            }
+
+            for (var i = 0; batch.Count > 1 && i < batch.Count; i++)
             {
                 registrations[i] = batch[i].CancellationToken.Register(() =>
                 {

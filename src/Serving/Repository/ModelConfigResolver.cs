@@ -24,12 +24,13 @@ internal static class ModelConfigResolver
     /// <param name="outputs">The graph's outputs.</param>
     /// <param name="defaults">The server's batching defaults.</param>
     /// <param name="clientInputs">The inputs as clients must send them.</param>
+    /// <param name="clientOutputs">The outputs as clients get them, after any reshape.</param>
     /// <param name="settings">How requests are scheduled.</param>
     /// <returns>The effective configuration.</returns>
     /// <exception cref="ModelLoadException">The file contradicts the graph or asks for what MtlOnnx does not do.</exception>
     public static ModelConfig Resolve(string name, ModelConfig? file, IReadOnlyList<TensorSpec> inputs,
         IReadOnlyList<TensorSpec> outputs, BatchingOptions defaults, out List<TensorSpec> clientInputs,
-        out SchedulerSettings settings)
+        out List<TensorSpec> clientOutputs, out SchedulerSettings settings)
     {
         var source = $"config.pbtxt of model '{name}'";
         var config = file?.Clone() ?? new ModelConfig();
@@ -77,7 +78,7 @@ internal static class ModelConfigResolver
         config.Backend = Backend;
         var batched = config.MaxBatchSize > 0;
         clientInputs = ResolveInputs(source, config, inputs, batched);
-        ResolveOutputs(source, config, outputs, batched);
+        clientOutputs = ResolveOutputs(source, config, outputs, batched);
 
         var instances = config.InstanceGroup.Sum(g => g.Count);
         if (config.InstanceGroup.Count == 0)
@@ -140,10 +141,12 @@ internal static class ModelConfigResolver
         return result;
     }
 
-    private static void ResolveOutputs(string source, ModelConfig config, IReadOnlyList<TensorSpec> graph, bool batched)
+    private static List<TensorSpec> ResolveOutputs(string source, ModelConfig config, IReadOnlyList<TensorSpec> graph,
+        bool batched)
     {
         var byName = graph.ToDictionary(s => s.Name, StringComparer.Ordinal);
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        var declared = new Dictionary<string, ModelOutput>(StringComparer.Ordinal);
+        var client = new Dictionary<string, TensorSpec>(StringComparer.Ordinal);
         foreach (var output in config.Output)
         {
             if (!byName.TryGetValue(output.Name, out var spec))
@@ -153,30 +156,58 @@ internal static class ModelConfigResolver
                     $"{string.Join(", ", graph.Select(g => $"'{g.Name}'"))}.");
             }
 
-            if (output.Reshape is not null)
+            declared[output.Name] = output;
+            if (output.Reshape is null)
             {
-                throw new ModelLoadException($"The {source} reshapes output '{output.Name}'; MtlOnnx does not support reshape.");
+                _ = Merge(source, "output", spec, output.DataType, output.Dims, batched);
+                continue;
             }
 
-            _ = Merge(source, "output", spec, output.DataType, output.Dims, batched);
-            labels[output.Name] = output.LabelFilename;
+            // Triton's reshape: the model produces reshape.shape, clients see dims; the elements are the same.
+            _ = Merge(source, "output", spec, output.DataType, output.Reshape.Shape, batched, "reshape shape");
+            var dims = output.Dims.ToArray();
+            var shape = output.Reshape.Shape.ToArray();
+            var graphDims = batched ? spec.Dims[1..] : spec.Dims;
+            if (dims.Length == 0 || dims.Concat(shape).Concat(graphDims).Any(d => d < 0)
+                || Product(dims) != Product(shape) || Product(graphDims) != Product(shape))
+            {
+                throw new ModelLoadException(
+                    $"The {source} reshapes output '{output.Name}' from {TensorSpec.Format(shape)} to dims " +
+                    $"{TensorSpec.Format(dims)} (the model has {TensorSpec.Format(graphDims)}); all must be fixed and " +
+                    "hold the same number of elements.");
+            }
+
+            client[output.Name] = spec with { Dims = batched ? [-1, .. dims] : dims };
         }
 
         config.Output.Clear();
+        var result = new List<TensorSpec>(graph.Count);
         foreach (var spec in graph)
         {
-            config.Output.Add(new ModelOutput
+            var resolved = client.GetValueOrDefault(spec.Name) ?? spec;
+            result.Add(resolved);
+            var output = new ModelOutput
             {
                 Name = spec.Name,
                 DataType = Datatypes.ToConfigType(spec.ElementType),
-                Dims = { batched ? spec.Dims[1..] : spec.Dims },
-                LabelFilename = labels.GetValueOrDefault(spec.Name, string.Empty),
-            });
+                Dims = { batched ? resolved.Dims[1..] : resolved.Dims },
+                LabelFilename = declared.GetValueOrDefault(spec.Name)?.LabelFilename ?? string.Empty,
+            };
+            if (client.ContainsKey(spec.Name))
+            {
+                output.Reshape = declared[spec.Name].Reshape.Clone();
+            }
+
+            config.Output.Add(output);
         }
+
+        return result;
     }
 
+    private static long Product(long[] dims) => dims.Aggregate(1L, (a, b) => a * b);
+
     private static long[] Merge(string source, string kind, TensorSpec spec, DataType type,
-        Google.Protobuf.Collections.RepeatedField<long> dims, bool batched)
+        Google.Protobuf.Collections.RepeatedField<long> dims, bool batched, string field = "dims")
     {
         var expected = Datatypes.ToConfigType(spec.ElementType);
         if (type != DataType.TypeInvalid && type != expected)
@@ -195,7 +226,7 @@ internal static class ModelConfigResolver
         if (dims.Count != graphDims.Length)
         {
             throw new ModelLoadException(
-                $"The {source} gives {kind} '{spec.Name}' dims {TensorSpec.Format(dims)}; the model has " +
+                $"The {source} gives {kind} '{spec.Name}' {field} {TensorSpec.Format(dims)}; the model has " +
                 $"{TensorSpec.Format(graphDims)}{(batched ? " past the batch dimension" : string.Empty)}.");
         }
 
@@ -205,7 +236,7 @@ internal static class ModelConfigResolver
             if (graphDims[i] >= 0 && dims[i] >= 0 && graphDims[i] != dims[i])
             {
                 throw new ModelLoadException(
-                    $"The {source} gives {kind} '{spec.Name}' dims {TensorSpec.Format(dims)}; the model has " +
+                    $"The {source} gives {kind} '{spec.Name}' {field} {TensorSpec.Format(dims)}; the model has " +
                     $"{TensorSpec.Format(graphDims)}.");
             }
 

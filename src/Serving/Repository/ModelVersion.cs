@@ -24,11 +24,12 @@ internal sealed class ModelVersion
     /// <param name="runner">The session.</param>
     /// <param name="config">The effective configuration.</param>
     /// <param name="inputs">The inputs as clients see them: full shapes, -1 for variable dimensions.</param>
+    /// <param name="outputs">The outputs as clients see them (after any reshape of the configuration).</param>
     /// <param name="scheduler">The scheduler.</param>
     /// <param name="statistics">The statistics.</param>
     public ModelVersion(string name, long version, string folder, string stamp, OnnxModelRunner runner,
-        ModelConfig config, IReadOnlyList<TensorSpec> inputs, IInferenceScheduler scheduler,
-        ModelVersionStatistics statistics)
+        ModelConfig config, IReadOnlyList<TensorSpec> inputs, IReadOnlyList<TensorSpec> outputs,
+        IInferenceScheduler scheduler, ModelVersionStatistics statistics)
     {
         Name = name;
         Version = version;
@@ -37,6 +38,8 @@ internal sealed class ModelVersion
         Runner = runner;
         Config = config;
         Inputs = inputs;
+        Outputs = outputs;
+        HasReshapedOutputs = !outputs.SequenceEqual(runner.Outputs);
         Scheduler = scheduler;
         Statistics = statistics;
     }
@@ -65,8 +68,11 @@ internal sealed class ModelVersion
     /// <summary>Gets the inputs as clients see them.</summary>
     public IReadOnlyList<TensorSpec> Inputs { get; }
 
-    /// <summary>Gets the outputs.</summary>
-    public IReadOnlyList<TensorSpec> Outputs => Runner.Outputs;
+    /// <summary>Gets the outputs as clients see them, in graph order.</summary>
+    public IReadOnlyList<TensorSpec> Outputs { get; }
+
+    /// <summary>Gets whether some output reaches clients in another shape than the model computes it.</summary>
+    public bool HasReshapedOutputs { get; }
 
     /// <summary>Gets the largest batch; 0 for a model without a batch dimension.</summary>
     public int MaxBatchSize => Config.MaxBatchSize;

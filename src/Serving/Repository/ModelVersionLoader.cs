@@ -83,7 +83,7 @@ internal sealed class ModelVersionLoader
         try
         {
             var effective = ModelConfigResolver.Resolve(name, config, runner.Inputs, runner.Outputs, _batching,
-                out var clientInputs, out var settings);
+                out var clientInputs, out var clientOutputs, out var settings);
             runner.Batched = effective.MaxBatchSize > 0;
             Warm(runner, clientInputs, effective.MaxBatchSize, name, version);
             extras = _extras.Load(name, version, versionFolder, runner, clientInputs);
@@ -95,7 +95,7 @@ internal sealed class ModelVersionLoader
                 ? new DynamicBatcher(executor, settings, _loggers.CreateLogger<DynamicBatcher>())
                 : new DirectScheduler(executor, settings.MaxQueueSize);
             var loaded = new ModelVersion(name, version, versionFolder, stamp, runner, effective, clientInputs,
-                scheduler, statistics)
+                clientOutputs, scheduler, statistics)
             {
                 Extras = extras,
             };

@@ -24,6 +24,7 @@ internal sealed class AuthInterceptor : Interceptor
     private readonly ApiKeySet _keys;
     private readonly ApiKeySet _repositoryKeys;
     private readonly ILogger _logger;
+    private readonly string _header;
 
     /// <summary>Initializes the interceptor.</summary>
     /// <param name="options">The server options.</param>
@@ -34,6 +35,7 @@ internal sealed class AuthInterceptor : Interceptor
         _keys = new ApiKeySet(_options.ApiKeys);
         _repositoryKeys = new ApiKeySet(_options.RepositoryApiKeys);
         _logger = logger;
+        _header = _options.ApiKeyHeader.ToLowerInvariant();
     }
 
     /// <inheritdoc />
@@ -121,11 +123,10 @@ internal sealed class AuthInterceptor : Interceptor
 
     private string? ReadKey(ServerCallContext context)
     {
-        var header = _options.ApiKeyHeader.ToLowerInvariant();
         string? bearer = null;
         foreach (var entry in context.RequestHeaders)
         {
-            if (entry.Key == header)
+            if (entry.Key == _header)
             {
                 return entry.Value;
             }

@@ -71,7 +71,9 @@ public static class ModelFactory
         };
     }
 
-    /// <summary>Converts a name pattern with <c>*</c> (any run of characters) and <c>?</c> (one character) to a regular expression.</summary>
+    /// <summary>
+    /// Converts a name pattern with <c>*</c> (any run of characters) and <c>?</c> (one character) to a regular expression.
+    /// </summary>
     /// <param name="pattern">The pattern.</param>
     /// <returns>An anchored regular expression.</returns>
     public static Regex PatternToRegex(string pattern)

@@ -103,6 +103,7 @@ public sealed class ManifestDataset : IDataset
         {
             Width = image.Width,
             Height = image.Height,
+            Channels = image.Channels,
             Mean = [.. image.Mean],
             Std = [.. image.Std],
         };

@@ -32,7 +32,8 @@ public static class AttentionLayers
         if (x.Rank != 2 || x.Shape[1] % heads != 0)
         {
             throw new ArgumentException(
-                $"Attention '{scope.NameOf(name)}' takes [S, D] inputs with D divisible by {heads}, but got [{string.Join(", ", x.Shape)}].",
+                $"Attention '{scope.NameOf(name)}' takes [S, D] inputs with D divisible by {heads}, " +
+                $"but got [{string.Join(", ", x.Shape)}].",
                 nameof(x));
         }
 

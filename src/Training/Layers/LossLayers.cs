@@ -79,7 +79,10 @@ public static class LossLayers
         return WeightedMean(g, perSample, mask);
     }
 
-    /// <summary>Adds a regression loss on standardised targets, averaged over the targets of each sample, then over labelled samples.</summary>
+    /// <summary>
+    /// Adds a regression loss on standardised targets, averaged over the targets of each sample, then over labelled
+    /// samples.
+    /// </summary>
     /// <param name="g">The graph.</param>
     /// <param name="predictions">The predictions, [N, D].</param>
     /// <param name="targets">The standardised targets, [N, D].</param>

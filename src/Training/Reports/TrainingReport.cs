@@ -17,7 +17,9 @@ public static class TrainingReport
     /// <param name="folder">The report folder; created when missing.</param>
     /// <param name="title">The job name.</param>
     /// <param name="history">The epochs, in order.</param>
-    /// <param name="finalMetrics">Metrics to tabulate at the top (for example on the test split), task → metric → value; or <see langword="null"/>.</param>
+    /// <param name="finalMetrics">
+    /// Metrics to tabulate at the top (for example on the test split), task → metric → value; or <see langword="null"/>.
+    /// </param>
     /// <param name="finalSplit">The name of the split <paramref name="finalMetrics"/> were measured on.</param>
     /// <returns>The path of <c>index.html</c>.</returns>
     public static string Write(
@@ -67,21 +69,26 @@ public static class TrainingReport
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
             .Append(WebUtility.HtmlEncode(title))
-            .Append(" training report</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}figure{display:inline-block;margin:0 1em 1em 0}")
-            .Append("figcaption{font-size:0.9em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:0.2em 0.6em;text-align:right}")
-            .Append(".key span{display:inline-block;width:1em;height:0.6em;margin:0 0.3em 0 0.8em}</style></head><body>\n<h1>")
+            .Append(" training report</title>\n<style>")
+            .Append("body{font-family:sans-serif;margin:2em;color:#222}")
+            .Append("figure{display:inline-block;margin:0 1em 1em 0}figcaption{font-size:0.9em}")
+            .Append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:0.2em 0.6em;text-align:right}")
+            .Append(".key span{display:inline-block;width:1em;height:0.6em;margin:0 0.3em 0 0.8em}")
+            .Append("</style></head><body>\n<h1>")
             .Append(WebUtility.HtmlEncode(title))
             .Append("</h1>\n");
         if (finalMetrics is not null)
         {
-            html.Append("<h2>Metrics on the ").Append(WebUtility.HtmlEncode(finalSplit)).Append(" split</h2>\n").Append(Table(finalMetrics));
+            html.Append("<h2>Metrics on the ").Append(WebUtility.HtmlEncode(finalSplit)).Append(" split</h2>\n")
+                .Append(Table(finalMetrics));
         }
 
         var last = history.Count > 0 ? history[^1] : null;
         if (last is not null)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"<p>{history.Count} epochs; last epoch {last.Seconds:0.0} s, {last.SamplesPerSecond:0} samples/s, learning rate {last.LearningRate:G3}.</p>\n");
+                $"<p>{history.Count} epochs; last epoch {last.Seconds:0.0} s, {last.SamplesPerSecond:0} samples/s, " +
+                $"learning rate {last.LearningRate:G3}.</p>\n");
         }
 
         html.Append("<h2>Curves</h2>\n");
@@ -93,8 +100,8 @@ public static class TrainingReport
             }
 
             LinePlot.Save(Path.Combine(folder, file), series);
-            html.Append("<figure><img src=\"").Append(file).Append("\" alt=\"").Append(WebUtility.HtmlEncode(caption)).Append("\"><figcaption>")
-                .Append(WebUtility.HtmlEncode(caption)).Append("<span class=\"key\">");
+            html.Append("<figure><img src=\"").Append(file).Append("\" alt=\"").Append(WebUtility.HtmlEncode(caption))
+                .Append("\"><figcaption>").Append(WebUtility.HtmlEncode(caption)).Append("<span class=\"key\">");
             foreach (var s in series)
             {
                 html.Append("<span style=\"background:").Append(s.Color).Append("\"></span>").Append(WebUtility.HtmlEncode(s.Name));
@@ -106,7 +113,8 @@ public static class TrainingReport
         html.Append("<h2>Epochs</h2>\n<table><tr><th>epoch</th><th>seconds</th><th>samples/s</th><th>learning rate</th>");
         foreach (var loss in losses)
         {
-            html.Append("<th>").Append(WebUtility.HtmlEncode(loss)).Append(" train</th><th>").Append(WebUtility.HtmlEncode(loss)).Append(" val</th>");
+            var encoded = WebUtility.HtmlEncode(loss);
+            html.Append("<th>").Append(encoded).Append(" train</th><th>").Append(encoded).Append(" val</th>");
         }
 
         html.Append("</tr>\n");
@@ -117,7 +125,8 @@ public static class TrainingReport
             foreach (var loss in losses)
             {
                 html.Append(CultureInfo.InvariantCulture,
-                    $"<td>{h.TrainLoss.GetValueOrDefault(loss, double.NaN):0.0000}</td><td>{h.ValidationLoss.GetValueOrDefault(loss, double.NaN):0.0000}</td>");
+                    $"<td>{h.TrainLoss.GetValueOrDefault(loss, double.NaN):0.0000}</td>" +
+                    $"<td>{h.ValidationLoss.GetValueOrDefault(loss, double.NaN):0.0000}</td>");
             }
 
             html.Append("</tr>\n");

@@ -103,6 +103,40 @@ public sealed class CheckpointEvaluator : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Runs the eval step on the first samples of a split, in order, and returns each task's head output as the
+    /// trainer computes it: logits for classification, standardised values for regression.
+    /// </summary>
+    /// <param name="split">The split.</param>
+    /// <param name="count">The number of samples; fewer when the split is smaller.</param>
+    /// <returns>Per task, in the model's task order, the outputs of the samples one row after another.</returns>
+    /// <exception cref="ArgumentException">The split is unknown, or the job has no test split.</exception>
+    public IReadOnlyList<float[]> Outputs(string split, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var loader = Loader(split);
+        var outputs = Model.Tasks.Select(t => new float[loader.BatchSize * t.Task.OutputCount]).ToArray();
+        var result = Model.Tasks.Select(_ => new List<float>()).ToArray();
+        var taken = 0;
+        foreach (var batch in loader.Epoch(0))
+        {
+            _engine.EvalStep(batch, outputs);
+            var rows = Math.Min(batch.Count, count - taken);
+            for (var t = 0; t < Model.Tasks.Count; t++)
+            {
+                result[t].AddRange(outputs[t].AsSpan(0, rows * Model.Tasks[t].Task.OutputCount));
+            }
+
+            taken += rows;
+            if (taken >= count)
+            {
+                break;
+            }
+        }
+
+        return [.. result.Select(r => r.ToArray())];
+    }
+
     /// <summary>Gets the inference-mode graph (parameters as graph inputs) and the trained values, for export.</summary>
     /// <returns>The graph and the values keyed by parameter name.</returns>
     public (ModelProto EvalModel, IReadOnlyDictionary<string, TensorProto> Parameters) ExportParts()

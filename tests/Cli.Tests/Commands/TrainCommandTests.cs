@@ -20,7 +20,9 @@ public sealed class TrainCommandTests
 
             Assert.Equal(1, code);
             Assert.Equal(
-                "mtlonnx train: Job file 'bad.yaml', line 2: key 'optimiser' is not allowed at the top level. Allowed keys: architecture, data, device, early_stopping, epochs, gradients, input, name, optimizer, output, schedule, seed, tasks, trunk, weighting.",
+                "mtlonnx train: Job file 'bad.yaml', line 2: key 'optimiser' is not allowed at the top level. " +
+                "Allowed keys: architecture, data, device, early_stopping, epochs, gradients, input, name, optimizer, " +
+                "output, schedule, seed, tasks, trunk, weighting.",
                 error.ToString().Trim());
         }
         finally
@@ -32,14 +34,7 @@ public sealed class TrainCommandTests
     [Fact]
     public void Quickstart_JobText_IsThePresetInModels()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "MtlOnnx.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.NotNull(root);
-        Assert.Equal(File.ReadAllText(Path.Combine(root.FullName, "models", "shapes-quickstart.yaml")).TrimEnd(),
+        Assert.Equal(File.ReadAllText(RepositoryPaths.File("models", "shapes-quickstart.yaml")).TrimEnd(),
             QuickstartCommand.Job.TrimEnd());
     }
 

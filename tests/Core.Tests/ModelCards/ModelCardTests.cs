@@ -60,13 +60,70 @@ public sealed class ModelCardTests
     {
         var json = SampleCard().ToJson();
 
-        Assert.Contains("\"schema_version\": 1", json, StringComparison.Ordinal);
+        Assert.Contains($"\"schema_version\": {ModelCard.CurrentSchemaVersion}", json, StringComparison.Ordinal);
         Assert.Contains("\"mtlonnx_version\"", json, StringComparison.Ordinal);
         Assert.Contains("\"element_type\": \"int64\"", json, StringComparison.Ordinal);
         Assert.Contains("\"resize_mode\": \"shorter_side_center_crop\"", json, StringComparison.Ordinal);
         Assert.Contains("\"tokenizer\": \"wordpiece\"", json, StringComparison.Ordinal);
         Assert.Contains("\"kind\": \"multiclass\"", json, StringComparison.Ordinal);
         Assert.Matches("\"shape\": \\[\\s*\"batch\",\\s*3,\\s*32,\\s*48\\s*\\]", json);
+    }
+
+    [Fact]
+    public void FromJson_GreyImage_RoundTripsWithOneChannel()
+    {
+        var card = SampleCard();
+        var image = new ImageSpec { Width = 32, Height = 32, Channels = 1, Mean = [0.5f], Std = [0.25f] };
+        card.Inputs[0] = ModelCardInput.ForImage(card.Inputs[0].Name, image);
+
+        var read = ModelCard.FromJson(card.ToJson(), "grey.json");
+
+        var spec = read.Inputs[0].Image!;
+        Assert.Equal(1, spec.Channels);
+        Assert.Equal([0.5f], spec.Mean);
+        Assert.Equal(new Dim[] { Dim.Symbol("batch"), 1, 32, 32 }, read.Inputs[0].Shape);
+    }
+
+    [Fact]
+    public void FromJson_SchemaVersion1_ReadsImagesAsRgb()
+    {
+        var json = SampleCard().ToJson()
+            .Replace($"\"schema_version\": {ModelCard.CurrentSchemaVersion}", "\"schema_version\": 1",
+                StringComparison.Ordinal)
+            .Replace("\"channels\": 3,", "", StringComparison.Ordinal);
+
+        var card = ModelCard.FromJson(json, "v1.json");
+
+        Assert.Equal(1, card.SchemaVersion);
+        Assert.Equal(3, card.Inputs[0].Image!.Channels);
+    }
+
+    [Theory]
+    [InlineData(2, 1, 1, null)]
+    [InlineData(2, 2, 2, "image.channels")]
+    [InlineData(2, 1, 3, "image.mean")]
+    [InlineData(1, 1, 1, "grey images need schema_version 2")]
+    public void Validate_Channels_FollowsTheSchemaVersion(int version, int channels, int means, string? error)
+    {
+        var card = SampleCard();
+        card.SchemaVersion = version;
+        var image = new ImageSpec
+        {
+            Width = 32, Height = 32, Channels = channels, Mean = [.. Enumerable.Repeat(0f, means)],
+            Std = [.. Enumerable.Repeat(1f, means)],
+        };
+        card.Inputs[0] = ModelCardInput.ForImage(card.Inputs[0].Name, image);
+
+        var errors = card.Validate();
+
+        if (error is null)
+        {
+            Assert.Empty(errors);
+        }
+        else
+        {
+            Assert.Contains(errors, e => e.Contains(error, StringComparison.Ordinal));
+        }
     }
 
     [Fact]
@@ -81,12 +138,15 @@ public sealed class ModelCardTests
     [Fact]
     public void FromJson_NewerSchemaVersion_IsRefusedByVersion()
     {
-        var json = SampleCard().ToJson().Replace("\"schema_version\": 1", "\"schema_version\": 2", StringComparison.Ordinal)
+        var newer = ModelCard.CurrentSchemaVersion + 1;
+        var json = SampleCard().ToJson()
+            .Replace($"\"schema_version\": {ModelCard.CurrentSchemaVersion}", $"\"schema_version\": {newer}",
+                StringComparison.Ordinal)
             .Replace("\"inputs\"", "\"future_field\": true, \"inputs\"", StringComparison.Ordinal);
 
         var ex = Assert.Throws<ModelCardException>(() => ModelCard.FromJson(json, "new.onnx"));
 
-        Assert.Contains("schema_version 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"schema_version {newer}", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Upgrade MtlOnnx", ex.Message, StringComparison.Ordinal);
     }
 
@@ -112,8 +172,8 @@ public sealed class ModelCardTests
     {
         { "image-mean", "inputs[0].image.mean: expected 3 values (one per channel), found 2." },
         { "image-std", "inputs[0].image.std[1]: expected a positive finite value, found 0." },
-        { "image-shape", "inputs[0].shape: expected [batch, 3, 32, 48] (NCHW, from image.height and image.width), "
-            + "found [batch, 3, 48, 32]." },
+        { "image-shape", "inputs[0].shape: expected [batch, 3, 32, 48] (NCHW, from image.channels, image.height "
+            + "and image.width), found [batch, 3, 48, 32]." },
         { "image-crop", "inputs[0].image.resize_shorter_side: expected at least 48 so that the 48x32 centre crop "
             + "fits, found 40." },
         { "batch", "inputs[0].shape[0]: expected a symbolic batch dimension such as \"batch\", found 1." },

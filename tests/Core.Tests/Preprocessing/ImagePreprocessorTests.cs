@@ -50,6 +50,52 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
+    public void Preprocess_OneChannel_WritesTheLuminanceThatDecodingToL8Gives()
+    {
+        using var image = TestImages.FromPixels(2, 2, (x, y) => Tiny[y, x]);
+        var bytes = TestImages.Encode(image, "png");
+        var spec = new ImageSpec
+        {
+            Width = 2, Height = 2, Channels = 1, ResizeMode = CardResize.Stretch, Mean = [0.5f], Std = [0.25f],
+        };
+        var tensor = new float[4];
+
+        new ImagePreprocessor(spec).Preprocess(bytes, tensor);
+
+        // ImageSharp decoding the same bytes straight to L8 is the reference: one plane, one value per pixel.
+        using var grey = Image.Load<L8>(bytes);
+        for (var y = 0; y < 2; y++)
+        {
+            for (var x = 0; x < 2; x++)
+            {
+                var expected = ((grey[x, y].PackedValue * (1f / 255f)) - 0.5f) / 0.25f;
+                Assert.Equal(expected, tensor[(y * 2) + x]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Preprocess_OneChannelGreyImage_KeepsThePixelValues()
+    {
+        using var image = TestImages.FromPixels(4, 4, (x, y) => GreyPixel((byte)((x * 60) + (y * 5))));
+        var bytes = TestImages.Encode(image, "png");
+        var spec = new ImageSpec
+        {
+            Width = 4, Height = 4, Channels = 1, ResizeMode = CardResize.Stretch, Mean = [0f], Std = [1f],
+        };
+        var preprocessor = new ImagePreprocessor(spec);
+        var tensor = new float[preprocessor.TensorLength];
+
+        preprocessor.Preprocess(bytes, tensor);
+
+        Assert.Equal(16, preprocessor.TensorLength);
+        for (var i = 0; i < 16; i++)
+        {
+            Assert.Equal(((i % 4 * 60) + (i / 4 * 5)) * (1f / 255f), tensor[i]);
+        }
+    }
+
+    [Fact]
     public void Preprocess_Jpeg_MatchesSolidColourWithinCompressionError()
     {
         using var image = TestImages.FromPixels(16, 16, (_, _) => new Rgb24(200, 100, 50));
@@ -252,4 +298,6 @@ public sealed class ImagePreprocessorTests
         Std = [.. Std],
         ChannelOrder = order,
     };
+
+    private static Rgb24 GreyPixel(byte value) => new(value, value, value);
 }

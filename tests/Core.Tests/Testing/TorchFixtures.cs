@@ -19,26 +19,9 @@ internal static class TorchFixtures
     /// <returns>The path.</returns>
     public static string PathOf(string name) => Path.Combine(s_folder.Value, name);
 
-    /// <summary>Gets the repository's root folder, found by walking up from the test binaries.</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "MtlOnnx.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("The repository root (with MtlOnnx.sln) was not found.");
-        }
-    }
-
     private static string Generate()
     {
-        var script = Path.Combine(RepositoryRoot, "tests", "fixtures", "make_torch_fixtures.py");
+        var script = RepositoryPaths.File("tests", "fixtures", "make_torch_fixtures.py");
         var hash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(script)))[..16];
         var folder = Path.Combine(Path.GetTempPath(), "mtlonnx-torch-fixtures", hash);
         if (Names.All(n => File.Exists(Path.Combine(folder, n))))

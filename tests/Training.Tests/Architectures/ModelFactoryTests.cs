@@ -73,7 +73,8 @@ public sealed class ModelFactoryTests
     [Fact]
     public void TaskRouting_Loss_IsMeanGateOverlapBetweenTasks()
     {
-        var job = TestJobs.Parse($"trunk: {{ kind: mlp, hidden: [8] }}\narchitecture: {{ kind: task-routed, experts: 2 }}\n{TestJobs.ShapesTasks}");
+        var job = TestJobs.Parse(
+            $"trunk: {{ kind: mlp, hidden: [8] }}\narchitecture: {{ kind: task-routed, experts: 2 }}\n{TestJobs.ShapesTasks}");
         var model = ModelFactory.Build(job, PositionStats);
 
         var outputs = ForwardRunner.Run(model, batch: 3, seed: 1);

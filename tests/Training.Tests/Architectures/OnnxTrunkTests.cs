@@ -36,7 +36,7 @@ public sealed class OnnxTrunkTests
     public void ImportedTorchExport_CutAtFeatures_MatchesPyTorchAndTrainsItsWeights()
     {
         using var folder = new TempFolder();
-        var expected = PythonRunner.Run(Export, folder.Path, folder.File("trunk.onnx"))
+        var expected = PythonTool.RunScriptIn(Export, folder.Path, folder.File("trunk.onnx"))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture))
             .ToArray();
@@ -75,7 +75,7 @@ public sealed class OnnxTrunkTests
     public void ImportedTrunk_UnknownFeatureOutput_ListsGraphOutputs()
     {
         using var folder = new TempFolder();
-        PythonRunner.Run(Export, folder.Path, folder.File("trunk.onnx"));
+        PythonTool.RunScriptIn(Export, folder.Path, folder.File("trunk.onnx"));
         var job = TestJobs.Parse(
             """
             input: { width: 16, height: 16 }

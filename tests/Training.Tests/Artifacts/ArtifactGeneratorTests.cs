@@ -9,7 +9,7 @@ namespace MtlOnnx.Training.Tests.Artifacts;
 
 public sealed class ArtifactGeneratorTests : IDisposable
 {
-    private readonly TempDirectory _directory = new();
+    private readonly TempFolder _directory = new();
     private readonly float[] _initial = new TinyMlp(5).Initial;
 
     public void Dispose() => _directory.Dispose();
@@ -76,7 +76,7 @@ public sealed class ArtifactGeneratorTests : IDisposable
                 print(path.rsplit("/", 1)[-1], model.opset_import[0].version, domains)
             """;
 
-        var output = PythonRunner.Run(
+        var output = PythonTool.RunScriptIn(
             Script, _directory.Path, artifacts.TrainingModelPath, artifacts.EvalModelPath, artifacts.OptimizerModelPath);
 
         Assert.Contains("training_model.onnx 17 ['']", output, StringComparison.Ordinal);

@@ -98,7 +98,7 @@ public sealed class OpsetCoverageTests
                     onnx.checker.check_model(onnx.load(path), full_check=True)
                     print("ok", path)
                 """;
-            var output = Python.Run(["-c", check, .. paths]);
+            var output = PythonTool.Run(["-c", check, .. paths]);
             Assert.Equal(paths.Count, output.Split('\n').Count(l => l.StartsWith("ok ", StringComparison.Ordinal)));
         }
         finally

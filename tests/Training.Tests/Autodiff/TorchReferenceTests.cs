@@ -77,7 +77,7 @@ public sealed class TorchReferenceTests(TorchReferenceFixture fixture) : IClassF
                     raise SystemExit(f"{path}: non-standard domains {domains}")
                 print("ok", path)
             """;
-        var output = Python.Run(["-c", check, .. paths]);
+        var output = PythonTool.Run(["-c", check, .. paths]);
         Assert.Equal(paths.Count, output.Split('\n').Count(l => l.StartsWith("ok ", StringComparison.Ordinal)));
     }
 

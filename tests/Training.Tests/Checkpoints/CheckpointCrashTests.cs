@@ -11,7 +11,7 @@ public sealed class CheckpointCrashTests : IDisposable
     // 32 MB of tensor data: large enough that a save (hash, write, flush) takes many milliseconds.
     private const int Elements = 8 << 20;
 
-    private readonly TempDirectory _directory = new();
+    private readonly TempFolder _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

@@ -7,7 +7,7 @@ namespace MtlOnnx.Training.Tests.Checkpoints;
 
 public sealed class TrainingCheckpointTests : IDisposable
 {
-    private readonly TempDirectory _directory = new();
+    private readonly TempFolder _directory = new();
 
     public void Dispose() => _directory.Dispose();
 
@@ -64,7 +64,7 @@ public sealed class TrainingCheckpointTests : IDisposable
             print(json.dumps(out))
             """;
 
-        var output = PythonRunner.Run(Script, _directory.Path, path);
+        var output = PythonTool.RunScriptIn(Script, _directory.Path, path);
 
         using var result = System.Text.Json.JsonDocument.Parse(output);
         var root = result.RootElement;

@@ -11,7 +11,7 @@ public sealed class JobFileTests
     [InlineData("text-tickets.yaml", TrunkKind.TextEncoder, 4)]
     public void Load_Presets_ParseWithTheirTasks(string file, TrunkKind trunk, int tasks)
     {
-        var job = JobFile.Load(Path.Combine(RepositoryRoot(), "models", file));
+        var job = JobFile.Load(RepositoryPaths.File("models", file));
 
         Assert.Equal(trunk, job.Trunk.Kind);
         Assert.Equal(tasks, job.Tasks.Count);
@@ -21,7 +21,7 @@ public sealed class JobFileTests
     [Fact]
     public void Parse_MultiFashion_FillsFashionLabels()
     {
-        var job = JobFile.Load(Path.Combine(RepositoryRoot(), "models", "multi-fashion-lenet.yaml"));
+        var job = JobFile.Load(RepositoryPaths.File("models", "multi-fashion-lenet.yaml"));
 
         Assert.Equal(JobFile.FashionLabels, job.Task("left").Labels);
         Assert.Equal(OptimizerKind.Adam, job.Optimizer.Kind);
@@ -130,15 +130,4 @@ public sealed class JobFileTests
           - { name: shape, kind: multiclass }
           - { name: position, kind: regression, columns: [x, y] }
         """;
-
-    internal static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "MtlOnnx.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("The repository root (MtlOnnx.sln) was not found above the test folder.");
-    }
 }

@@ -56,7 +56,7 @@ public sealed class TorchOptimizerReference : IDisposable
         print(torch.__version__)
         """;
 
-    private readonly TempDirectory _directory = new();
+    private readonly TempFolder _directory = new();
 
     public TorchOptimizerReference()
     {
@@ -87,7 +87,7 @@ public sealed class TorchOptimizerReference : IDisposable
         var input = _directory.File("config.json");
         var output = _directory.File("trajectories.bin");
         File.WriteAllText(input, JsonSerializer.Serialize(config));
-        TorchVersion = PythonRunner.Run(Script, _directory.Path, input, output).Trim();
+        TorchVersion = PythonTool.RunScriptIn(Script, _directory.Path, input, output).Trim();
 
         var bytes = File.ReadAllBytes(output);
         var all = new float[bytes.Length / sizeof(float)];

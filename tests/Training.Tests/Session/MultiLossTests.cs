@@ -9,7 +9,7 @@ namespace MtlOnnx.Training.Tests.Session;
 
 public sealed class MultiLossTests : IDisposable
 {
-    private readonly TempDirectory _directory = new();
+    private readonly TempFolder _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

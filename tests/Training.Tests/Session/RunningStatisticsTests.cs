@@ -13,7 +13,7 @@ public sealed class RunningStatisticsTests : IDisposable
     private const int Pixels = 3;
     private const float Momentum = 0.8f;
 
-    private readonly TempDirectory _directory = new();
+    private readonly TempFolder _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

@@ -11,7 +11,7 @@ namespace MtlOnnx.Training.Tests.Session;
 public sealed class TrainingSessionTests(TorchOptimizerReference torch)
     : IClassFixture<TorchOptimizerReference>, IDisposable
 {
-    private readonly TempDirectory _directory = new();
+    private readonly TempFolder _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

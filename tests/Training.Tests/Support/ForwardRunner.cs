@@ -32,7 +32,9 @@ internal static class ForwardRunner
                     var data = new long[count];
                     for (var i = 0; i < count; i++)
                     {
-                        data[i] = input.Name == ModelInput.AttentionMaskName ? (i % shape[1] < shape[1] - 2 ? 1 : 0) : random.NextInt(vocabulary);
+                        // Attention masks end each row with two padding positions; token ids are random.
+                        var isMask = input.Name == ModelInput.AttentionMaskName;
+                        data[i] = isMask ? (i % shape[1] < shape[1] - 2 ? 1 : 0) : random.NextInt(vocabulary);
                     }
 
                     values.Add(OrtValue.CreateTensorValueFromMemory(data, shape));

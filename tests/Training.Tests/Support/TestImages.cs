@@ -6,7 +6,10 @@ namespace MtlOnnx.Training.Tests.Support;
 /// <summary>Writes small real PNG and JPEG files for image-folder tests.</summary>
 internal static class TestImages
 {
-    /// <summary>Writes an image whose left half is bright when <paramref name="bright"/> and whose colour encodes <paramref name="red"/>.</summary>
+    /// <summary>
+    /// Writes an image whose left half is bright when <paramref name="bright"/> and whose colour encodes
+    /// <paramref name="red"/>.
+    /// </summary>
     public static void Write(string path, int size, bool bright, bool red, int noiseSeed)
     {
         var random = new MtlOnnx.Training.Data.SeededRandom((ulong)noiseSeed);

@@ -44,7 +44,7 @@ public sealed class TrainerTrunkTests
         }
 
         File.WriteAllLines(folder.File("tickets.csv"), rows);
-        var preset = File.ReadAllText(Path.Combine(Jobs.JobFileTests.RepositoryRoot(), "models", "text-tickets.yaml"));
+        var preset = File.ReadAllText(RepositoryPaths.File("models", "text-tickets.yaml"));
         var job = JobFile.Parse(preset.Replace("epochs: 8", "epochs: 6",
             StringComparison.Ordinal) + $"\noutput: {folder.File("run")}\n", "text.yaml", folder.Path);
 

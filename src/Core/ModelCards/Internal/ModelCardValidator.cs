@@ -18,9 +18,9 @@ internal sealed class ModelCardValidator
 
     public void Validate(ModelCard card)
     {
-        if (card.SchemaVersion != ModelCard.CurrentSchemaVersion)
+        if (card.SchemaVersion is < 1 or > ModelCard.CurrentSchemaVersion)
         {
-            Add("schema_version", $"expected {ModelCard.CurrentSchemaVersion}, found {card.SchemaVersion}");
+            Add("schema_version", $"expected 1 to {ModelCard.CurrentSchemaVersion}, found {card.SchemaVersion}");
         }
 
         if (string.IsNullOrWhiteSpace(card.MtlOnnxVersion))
@@ -28,7 +28,7 @@ internal sealed class ModelCardValidator
             Add("mtlonnx_version", "expected the version of MtlOnnx that wrote the card, found an empty string");
         }
 
-        ValidateInputs(card.Inputs);
+        ValidateInputs(card.Inputs, card.SchemaVersion);
         ValidateTasks(card.Tasks);
 
         if (card.Provenance is { } provenance)
@@ -90,7 +90,7 @@ internal sealed class ModelCardValidator
         }
     }
 
-    private void ValidateInputs(IList<ModelCardInput> inputs)
+    private void ValidateInputs(IList<ModelCardInput> inputs, int schemaVersion)
     {
         if (inputs.Count == 0)
         {
@@ -116,7 +116,7 @@ internal sealed class ModelCardValidator
             switch (input.Kind)
             {
                 case InputKind.Image:
-                    ValidateImageInput(path, input);
+                    ValidateImageInput(path, input, schemaVersion);
                     break;
 
                 case InputKind.Text:
@@ -156,7 +156,7 @@ internal sealed class ModelCardValidator
         }
     }
 
-    private void ValidateImageInput(string path, ModelCardInput input)
+    private void ValidateImageInput(string path, ModelCardInput input, int schemaVersion)
     {
         if (input.Text is not null)
         {
@@ -184,14 +184,24 @@ internal sealed class ModelCardValidator
                 + $"the {image.Width}x{image.Height} centre crop fits, found {shorter}");
         }
 
-        PerChannel(path + ".mean", image.Mean, mustBePositive: false);
-        PerChannel(path + ".std", image.Std, mustBePositive: true);
+        if (image.Channels is not (1 or 3))
+        {
+            Add(path + ".channels", $"expected 1 (grey) or 3 (colour), found {image.Channels}");
+        }
+        else if (image.Channels != 3 && schemaVersion < 2)
+        {
+            Add(path + ".channels", $"expected 3 in a schema_version {schemaVersion} card, which has only RGB images, "
+                + $"found {image.Channels}; grey images need schema_version 2");
+        }
+
+        PerChannel(path + ".mean", image.Mean, image.Channels, mustBePositive: false);
+        PerChannel(path + ".std", image.Std, image.Channels, mustBePositive: true);
         if (!(image.Scale > 0) || !float.IsFinite(image.Scale))
         {
             Add(path + ".scale", $"expected a positive finite factor such as 1/255, found {Show(image.Scale)}");
         }
 
-        Dim[] expected = [Dim.Unknown, 3, image.Height, image.Width];
+        Dim[] expected = [Dim.Unknown, image.Channels, image.Height, image.Width];
         var shape = input.Shape;
         var matches = shape.Count == 4;
         for (var d = 1; matches && d < 4; d++)
@@ -201,8 +211,9 @@ internal sealed class ModelCardValidator
 
         if (!matches)
         {
-            Add(path[..path.LastIndexOf('.')] + ".shape", $"expected [batch, 3, {image.Height}, {image.Width}] "
-                + $"(NCHW, from image.height and image.width), found [{string.Join(", ", shape)}]");
+            Add(path[..path.LastIndexOf('.')] + ".shape", $"expected [batch, {image.Channels}, {image.Height}, "
+                + $"{image.Width}] (NCHW, from image.channels, image.height and image.width), "
+                + $"found [{string.Join(", ", shape)}]");
         }
     }
 
@@ -424,11 +435,12 @@ internal sealed class ModelCardValidator
         }
     }
 
-    private void PerChannel(string path, IList<float> values, bool mustBePositive)
+    private void PerChannel(string path, IList<float> values, int channels, bool mustBePositive)
     {
-        if (values.Count != 3)
+        if (values.Count != channels)
         {
-            Add(path, $"expected 3 values (one per channel), found {values.Count}");
+            Add(path, $"expected {channels} {(channels == 1 ? "value" : "values")} (one per channel), "
+                + $"found {values.Count}");
         }
 
         for (var c = 0; c < values.Count; c++)

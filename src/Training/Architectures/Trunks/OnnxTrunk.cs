@@ -86,7 +86,8 @@ public static class OnnxTrunk
         if (input is null)
         {
             throw new ModelFormatException(
-                $"The trunk model has no data input named '{inputName ?? "(any)"}'. Its data inputs are: {string.Join(", ", dataInputs.Select(i => i.Name))}.");
+                $"The trunk model has no data input named '{inputName ?? "(any)"}'. " +
+                $"Its data inputs are: {string.Join(", ", dataInputs.Select(i => i.Name))}.");
         }
 
         var featureShape = MeasureFeatureShape(model, input.Name, featureOutput, x.Shape);

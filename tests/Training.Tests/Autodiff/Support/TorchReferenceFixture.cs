@@ -7,7 +7,7 @@ public sealed class TorchReferenceFixture : IDisposable
     {
         Directory = Path.Combine(Path.GetTempPath(), "mtlonnx-autodiff-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
-        Python.Run([Python.RepositoryFile("tests", "fixtures", "autodiff", "torch_gradients.py"), Directory]);
+        PythonTool.Run([RepositoryPaths.File("tests", "fixtures", "autodiff", "torch_gradients.py"), Directory]);
     }
 
     public string Directory { get; }

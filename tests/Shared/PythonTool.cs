@@ -1,11 +1,10 @@
 using System.Diagnostics;
 
-namespace MtlOnnx.Core.Tests.Testing;
+namespace MtlOnnx.Testing;
 
 /// <summary>
-/// Runs Debian's Python (<c>/usr/bin/python3</c>, which has onnx and torch) from tests. A missing interpreter or
-/// module fails the test with the reason; it never passes silently. Copy this file (and
-/// <see cref="OnnxChecker"/>) into another test project to use it there.
+/// Runs Debian's Python (<c>/usr/bin/python3</c>, which has onnx, torch, numpy and grpcio) from tests. A missing
+/// interpreter or module fails the test with the reason and the package to install; it never passes silently.
 /// </summary>
 internal static class PythonTool
 {
@@ -20,11 +19,27 @@ internal static class PythonTool
     public static string RunScript(string script, IEnumerable<string> arguments, int timeoutSeconds = 120) =>
         Run(["-c", script, .. arguments], timeoutSeconds);
 
+    /// <summary>
+    /// Writes a script into a folder and runs it there, so that it can read and write files beside it; for scripts
+    /// whose tracebacks should name a file rather than <c>&lt;string&gt;</c>.
+    /// </summary>
+    /// <param name="script">The script's source.</param>
+    /// <param name="workingDirectory">The folder the script is written to and runs in.</param>
+    /// <param name="arguments">The arguments.</param>
+    /// <returns>The standard output.</returns>
+    public static string RunScriptIn(string script, string workingDirectory, params string[] arguments)
+    {
+        var path = Path.Combine(workingDirectory, $"script_{Guid.NewGuid():N}.py");
+        File.WriteAllText(path, script);
+        return Run([path, .. arguments], timeoutSeconds: 180, workingDirectory);
+    }
+
     /// <summary>Runs <c>python3</c> with arguments and returns its standard output; fails the test on error.</summary>
     /// <param name="arguments">The arguments.</param>
     /// <param name="timeoutSeconds">How long the run may take.</param>
+    /// <param name="workingDirectory">The folder to run in, or <see langword="null"/> for the current one.</param>
     /// <returns>The standard output.</returns>
-    public static string Run(IEnumerable<string> arguments, int timeoutSeconds = 120)
+    public static string Run(IEnumerable<string> arguments, int timeoutSeconds = 120, string? workingDirectory = null)
     {
         if (!File.Exists(Interpreter))
         {
@@ -38,14 +53,16 @@ internal static class PythonTool
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        // Keep torch from spreading over every core of a shared CI machine.
+        // Keep torch and numpy from spreading over every core of a shared CI machine.
         start.Environment["OMP_NUM_THREADS"] = "1";
+        start.Environment["OPENBLAS_NUM_THREADS"] = "1";
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start.");
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -61,7 +78,7 @@ internal static class PythonTool
         {
             var error = stderr.Result.Trim();
             var hint = error.Contains("ModuleNotFoundError", StringComparison.Ordinal)
-                ? " Install the Debian packages python3-onnx and python3-torch (.ci/run does)."
+                ? " Install the Debian packages python3-onnx, python3-torch and python3-numpy (.ci/run does)."
                 : string.Empty;
             Assert.Fail($"python3 exited with code {process.ExitCode}.{hint}\n{error}");
         }
