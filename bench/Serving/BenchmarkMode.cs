@@ -133,6 +133,13 @@ internal static class BenchmarkMode
                 calls.Add(("Predict", () => typed.PredictAsync(predict).ResponseAsync));
             }
 
+            // A fresh server process runs its first seconds slowly (JIT tiers, thread pool growth); without this the
+            // first call measured on each server, echo off and ModelInfer on, paid for it.
+            foreach (var (_, call) in calls)
+            {
+                _ = await LoadAsync(call, 16, 1);
+            }
+
             foreach (var (name, call) in calls)
             {
                 var rates = new double[Levels.Length];
