@@ -12,7 +12,8 @@ namespace MtlOnnx.Bench.Export;
 /// Measures single-sample and batch-64 latency of the same LeNet-like multi-task network as (1) the eval graph that
 /// training hands over, (2) MtlOnnx's export at float32, float16 and INT8, and (3) PyTorch's torch.onnx.export of the
 /// same architecture with the same weights, all in ONNX Runtime on the CPU, interleaved in one run.
-/// Usage: dotnet run -c Release --project bench/MtlOnnx.Bench.Export [-- --rounds N --image-size S]
+/// Usage: dotnet run -c Release --project bench/MtlOnnx.Bench.Export [-- --rounds N --image-size S]; with
+/// <c>--models A.onnx B.onnx ...</c> it times those exported models instead (see <see cref="ExportedModelLatency"/>).
 /// </summary>
 internal static class Program
 {
@@ -21,6 +22,15 @@ internal static class Program
     public static int Main(string[] args)
     {
         var rounds = Argument(args, "--rounds", 30);
+        var models = Array.IndexOf(args, "--models");
+        if (models >= 0)
+        {
+            // Exported models as they are, for example one checkpoint at three precisions.
+            var paths = args.Skip(models + 1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+            ExportedModelLatency.Run(paths, rounds, Console.Out);
+            return 0;
+        }
+
         var imageSize = Argument(args, "--image-size", 28);
         var work = Directory.CreateTempSubdirectory("mtlonnx-export-bench-").FullName;
         try

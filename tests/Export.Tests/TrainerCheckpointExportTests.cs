@@ -181,7 +181,7 @@ public sealed class TrainerCheckpointExportTests : IClassFixture<TrainedShapesRu
         Assert.True(code == 0, error);
         Assert.Matches(@"shape: accuracy \d+\.\d\d% -> \d+\.\d\d%", output);
         Assert.Matches(@"position: mae [\d.]+ -> [\d.]+", output);
-        Assert.Contains("metric change measured on 200 validation samples", output, StringComparison.Ordinal);
+        Assert.Contains("metric change measured on 200 samples of the validation split", output, StringComparison.Ordinal);
         var model = OnnxModelIO.Load(Path.Combine(repo, "tiny-shapes", "1", ModelExporter.ModelFileName));
         Assert.Equal(1, ModelCard.ReadFrom(model).Inputs[0].Image!.Channels);
     }

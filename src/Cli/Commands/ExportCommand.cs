@@ -113,7 +113,7 @@ public static class ExportCommand
                 {
                     var source = Source(
                         parseResult.GetRequiredValue(checkpoint), parseResult.GetValue(job), sourceOptions);
-                    Report(ModelExporter.Export(source, options), source, output);
+                    Report(ModelExporter.Export(source, options), source, sourceOptions.ValidationSplit, output);
                     return 0;
                 }
                 catch (Exception ex) when (ex is ExportException or JobFileException)
@@ -161,7 +161,7 @@ public static class ExportCommand
         return TrainerCheckpoint.Load(spec, path, options);
     }
 
-    private static void Report(ExportResult result, ExportSource source, TextWriter output)
+    private static void Report(ExportResult result, ExportSource source, string split, TextWriter output)
     {
         var report = result.Inference.Report;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -193,7 +193,7 @@ public static class ExportCommand
         else
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  metric change measured on {source.Validation!.Count} validation samples"));
+                $"  metric change measured on {source.Validation!.Count} samples of the {split} split"));
         }
     }
 }
