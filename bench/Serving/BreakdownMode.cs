@@ -42,6 +42,12 @@ internal static class BreakdownMode
         var decoded = InferRequestDecoder.Decode(request, model, options.Value.Limits, CancellationToken.None);
         var result = await scheduler.RunAsync(new InferenceWork(decoded.Inputs, decoded.Outputs, 1, CancellationToken.None));
         var response = InferResponseEncoder.Encode(request, model, decoded.Outputs, result);
+        var typedRequest = request.Clone();
+        typedRequest.RawInputContents.Clear();
+        typedRequest.Inputs[0].Contents = new InferTensorContents { Fp32Contents = { target.Sample.ToArray() } };
+        var typedDecoded = InferRequestDecoder.Decode(typedRequest, model, options.Value.Limits, CancellationToken.None);
+        var typedResult = await scheduler.RunAsync(new InferenceWork(typedDecoded.Inputs, typedDecoded.Outputs, 1,
+            CancellationToken.None));
         using var session = target.OpenSession();
         using var runOptions = new RunOptions();
         var sample = target.Sample.ToArray();
@@ -64,6 +70,11 @@ internal static class BreakdownMode
                 _ = InferRequestDecoder.Decode(request, model, options.Value.Limits, CancellationToken.None);
                 return Task.CompletedTask;
             }),
+            ("decode typed FP32 (fp32_contents)", () =>
+            {
+                _ = InferRequestDecoder.Decode(typedRequest, model, options.Value.Limits, CancellationToken.None);
+                return Task.CompletedTask;
+            }),
             ("runner: bind and run into pre-allocated outputs", () =>
             {
                 using var run = new RunOptions();
@@ -75,6 +86,11 @@ internal static class BreakdownMode
             ("encode (InferResponseEncoder)", () =>
             {
                 _ = InferResponseEncoder.Encode(request, model, decoded.Outputs, result);
+                return Task.CompletedTask;
+            }),
+            ("encode typed (fp32_contents out)", () =>
+            {
+                _ = InferResponseEncoder.Encode(typedRequest, model, typedDecoded.Outputs, typedResult);
                 return Task.CompletedTask;
             }),
             ("serialize response (protobuf)", () =>

@@ -34,8 +34,11 @@ internal static partial class H2Load
             File.Delete(frame);
             var succeeded = await server.MetricAsync("nv_inference_request_success") - before;
             var rate = RequestsPerSecond().Match(output);
+            var echoRow = name == "echo";
             lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {(name == "echo" ? "n/a" : batching ? "on" : "off")} | {(rate.Success ? rate.Groups[1].Value : "h2load failed")} | {(name == "echo" ? "n/a" : succeeded.ToString("0", CultureInfo.InvariantCulture))} |"));
+                $"| {name} | {(echoRow ? "n/a" : batching ? "on" : "off")} | " +
+                $"{(rate.Success ? rate.Groups[1].Value : "h2load failed")} | " +
+                $"{(echoRow ? "n/a" : succeeded.ToString("0", CultureInfo.InvariantCulture))} |"));
         }
 
         return string.Join('\n', lines);

@@ -143,6 +143,104 @@ public sealed class InferenceProtocolTests : IClassFixture<StandardServerFixture
     }
 
     [Fact]
+    public async Task ModelInfer_EveryTypedField_RoundTripsExtremesExactly()
+    {
+        var request = new ModelInferRequest { ModelName = "typed-fields" };
+        void Add(string name, string datatype, InferTensorContents contents) => request.Inputs.Add(
+            new ModelInferRequest.Types.InferInputTensor { Name = name, Datatype = datatype, Shape = { 1, 2 },
+                Contents = contents });
+        Add("b", "BOOL", new() { BoolContents = { true, false } });
+        Add("u8", "UINT8", new() { UintContents = { 0, 255 } });
+        Add("u16", "UINT16", new() { UintContents = { 1, 65535 } });
+        Add("u32", "UINT32", new() { UintContents = { 2, uint.MaxValue } });
+        Add("u64", "UINT64", new() { Uint64Contents = { 3, ulong.MaxValue } });
+        Add("i8", "INT8", new() { IntContents = { -128, 127 } });
+        Add("i16", "INT16", new() { IntContents = { -32768, 32767 } });
+        Add("i32", "INT32", new() { IntContents = { int.MinValue, int.MaxValue } });
+        Add("i64", "INT64", new() { Int64Contents = { long.MinValue, long.MaxValue } });
+        Add("f32", "FP32", new() { Fp32Contents = { -1.5f, float.MaxValue } });
+        Add("f64", "FP64", new() { Fp64Contents = { Math.PI, -0.0 } });
+
+        var response = await Client.ModelInferAsync(request);
+
+        // Typed in, typed out: each output carries its input's values in the same field.
+        Assert.Empty(response.RawOutputContents);
+        Assert.Equal(request.Inputs.Count, response.Outputs.Count);
+        foreach (var input in request.Inputs)
+        {
+            var output = response.Outputs.Single(o => o.Name == "out_" + input.Name);
+            Assert.Equal(input.Datatype, output.Datatype);
+            Assert.Equal([1L, 2], output.Shape);
+            Assert.Equal(input.Contents, output.Contents);
+        }
+    }
+
+    [Theory]
+    [InlineData("i8", 128, "Input 'i8' is INT8, but element 1 of int_contents is 128, outside [-128, 127]")]
+    [InlineData("i16", -32769, "Input 'i16' is INT16, but element 1 of int_contents is -32769, outside [-32768, 32767]")]
+    [InlineData("u8", 256, "Input 'u8' is UINT8, but element 1 of uint_contents is 256, outside [0, 255]")]
+    [InlineData("u16", 65536, "Input 'u16' is UINT16, but element 1 of uint_contents is 65536, outside [0, 65535]")]
+    public async Task ModelInfer_TypedValueOutsideItsType_IsRefused(string name, long value, string expected)
+    {
+        var bad = TypedFieldsRequest();
+        var contents = bad.Inputs.Single(i => i.Name == name).Contents;
+        if (name.StartsWith('u'))
+        {
+            contents.UintContents[1] = (uint)value;
+        }
+        else
+        {
+            contents.IntContents[1] = (int)value;
+        }
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Client.ModelInferAsync(bad));
+        var ok = await Client.ModelInferAsync(TypedFieldsRequest());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains(expected, error.Status.Detail);
+        Assert.Equal(TestModels.TypedFieldInputs.Length, ok.Outputs.Count);
+    }
+
+    /// <summary>A valid typed request for the typed-fields model: [1, 2] of ones (true) in each input's field.</summary>
+    private static ModelInferRequest TypedFieldsRequest()
+    {
+        var request = new ModelInferRequest { ModelName = "typed-fields" };
+        foreach (var (name, type) in TestModels.TypedFieldInputs)
+        {
+            var contents = new InferTensorContents();
+            var datatype = type switch
+            {
+                Onnx.ElementType.Bool => Set(contents.BoolContents, true, "BOOL"),
+                Onnx.ElementType.UInt8 => Set(contents.UintContents, 1u, "UINT8"),
+                Onnx.ElementType.UInt16 => Set(contents.UintContents, 1u, "UINT16"),
+                Onnx.ElementType.UInt32 => Set(contents.UintContents, 1u, "UINT32"),
+                Onnx.ElementType.UInt64 => Set(contents.Uint64Contents, 1ul, "UINT64"),
+                Onnx.ElementType.Int8 => Set(contents.IntContents, 1, "INT8"),
+                Onnx.ElementType.Int16 => Set(contents.IntContents, 1, "INT16"),
+                Onnx.ElementType.Int32 => Set(contents.IntContents, 1, "INT32"),
+                Onnx.ElementType.Int64 => Set(contents.Int64Contents, 1L, "INT64"),
+                Onnx.ElementType.Float => Set(contents.Fp32Contents, 1f, "FP32"),
+                _ => Set(contents.Fp64Contents, 1.0, "FP64"),
+            };
+            request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor
+            {
+                Name = name,
+                Datatype = datatype,
+                Shape = { 1, 2 },
+                Contents = contents,
+            });
+        }
+
+        return request;
+
+        static string Set<T>(Google.Protobuf.Collections.RepeatedField<T> field, T one, string datatype)
+        {
+            field.Add([one, one]);
+            return datatype;
+        }
+    }
+
+    [Fact]
     public async Task ModelInfer_EveryDatatypeRaw_RoundTripsBytes()
     {
         var request = new ModelInferRequest { ModelName = "typed" };
@@ -382,7 +480,7 @@ public sealed class InferenceProtocolTests : IClassFixture<StandardServerFixture
 
         Assert.Contains(index.Models, m => m.Name == "affine" && m.Version == "1" && m.State == "READY");
         Assert.Contains(index.Models, m => m.Name == "affine" && m.Version == "2" && m.State == "READY");
-        Assert.Equal(5, index.Models.Count);
+        Assert.Equal(6, index.Models.Count);
     }
 
     [Fact]

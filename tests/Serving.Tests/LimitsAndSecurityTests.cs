@@ -150,17 +150,26 @@ public sealed class LimitsAndSecurityTests : IDisposable
                 new RepositoryModelLoadRequest { ModelName = "affine" }));
         await new GRPCInferenceService.GRPCInferenceServiceClient(deployerChannel).RepositoryModelLoadAsync(
             new RepositoryModelLoadRequest { ModelName = "affine" });
+        var trusted = new GRPCInferenceService.GRPCInferenceServiceClient(readerChannel);
+        var before = await trusted.ModelStatisticsAsync(new ModelStatisticsRequest { Name = "affine" });
         var untrusted = await Assert.ThrowsAsync<RpcException>(async () =>
             await new GRPCInferenceService.GRPCInferenceServiceClient(strangerChannel).ModelInferAsync(request));
         var none = await Assert.ThrowsAsync<RpcException>(async () =>
             await new GRPCInferenceService.GRPCInferenceServiceClient(anonymous).ModelInferAsync(request));
+        var after = await trusted.ModelInferAsync(request);
+        var stats = await trusted.ModelStatisticsAsync(new ModelStatisticsRequest { Name = "affine" });
 
         Assert.NotEmpty(read.Outputs);
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
         Assert.Contains("'CN=reader' may not change the repository", denied.Status.Detail);
-        // A refused handshake surfaces on the client as a failed connection.
-        Assert.True(untrusted.StatusCode is StatusCode.Unavailable or StatusCode.Internal, untrusted.Status.ToString());
-        Assert.True(none.StatusCode is StatusCode.Unavailable or StatusCode.Internal, none.Status.ToString());
+
+        // A refused handshake surfaces on the client as a failed connection, and which status the client library
+        // makes of it depends on when the alert arrives (TLS 1.3 sends it after the client thinks it is done); what
+        // matters is that it failed and never reached a model: between the two readings only the trusted call ran.
+        Assert.NotEqual(StatusCode.OK, untrusted.StatusCode);
+        Assert.NotEqual(StatusCode.OK, none.StatusCode);
+        Assert.NotEmpty(after.Outputs);
+        Assert.Equal(before.ModelStats.Single().InferenceCount + 1, stats.ModelStats.Single().InferenceCount);
     }
 
     [Theory]

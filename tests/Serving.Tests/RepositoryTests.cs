@@ -56,7 +56,23 @@ public sealed class RepositoryTests : IDisposable
             await Task.Delay(50);
         }
 
-        await Task.Delay(300);
+        // Keep the load on until version 1 is retired: that is when an in-flight request could be lost.
+        watch.Restart();
+        var metadata = await server.Inference.ModelMetadataAsync(new ModelMetadataRequest { Name = "affine" });
+        while (metadata.Versions.Count != 1 && watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50);
+            metadata = await server.Inference.ModelMetadataAsync(new ModelMetadataRequest { Name = "affine" });
+        }
+
+        // And a hundred calls more, so the retirement (which follows the swap) happens while calls still arrive.
+        var answered = seen.GetValueOrDefault("2:4");
+        watch.Restart();
+        while (seen.GetValueOrDefault("2:4") < answered + 100 && watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(20);
+        }
+
         await stop.CancelAsync();
         await Task.WhenAll(clients);
 
@@ -64,7 +80,6 @@ public sealed class RepositoryTests : IDisposable
         Assert.True(seen.ContainsKey("1:3"), "Version 1 answered before the reload.");
         Assert.True(seen.ContainsKey("2:4"), "Version 2 answered after the reload.");
         Assert.Equal(["1:3", "2:4"], seen.Keys.Order());
-        var metadata = await server.Inference.ModelMetadataAsync(new ModelMetadataRequest { Name = "affine" });
         Assert.Equal(["2"], metadata.Versions);
     }
 
@@ -165,8 +180,8 @@ public sealed class RepositoryTests : IDisposable
         _repository.Add("slow", 1, TestModels.Slow(), "max_batch_size: 16\ndynamic_batching { max_queue_delay_microseconds: 20000 }");
         // Each run of "tiny" must outlast the arrival of the 40 concurrent requests, or the queue of 2 never fills
         // on a fast, idle machine; 3000 MatMul layers take tens of milliseconds per run.
-        _repository.Add("tiny", 1, TestModels.Slow(3000),
-            "max_batch_size: 16\ndynamic_batching { default_queue_policy { max_queue_size: 2 } }\ninstance_group [ { count: 1 kind: KIND_CPU } ]");
+        _repository.Add("tiny", 1, TestModels.Slow(3000), "max_batch_size: 16\n" +
+            "dynamic_batching { default_queue_policy { max_queue_size: 2 } }\ninstance_group [ { count: 1 kind: KIND_CPU } ]");
         await using var server = await ServerHarness.StartAsync(_repository.Root);
         var client = server.Inference;
         ModelInferRequest Request(string model) => new()
@@ -253,13 +268,23 @@ public sealed class RepositoryTests : IDisposable
 
         Assert.Equal(inFlight.Length, scheduler.Pending);
         var stopping = server.Server.StopAsync();
-        await Task.Delay(20);
+
+        // Wait for readiness to turn off, however long the machine takes to get there; the drain cannot end first,
+        // since the four calls are still waiting out their queue delay.
+        waited.Restart();
+        while (repository.IsReady && !stopping.IsCompleted && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(5);
+        }
+
         var readyDuringDrain = repository.IsReady;
+        var stoppedBeforeReadinessOff = stopping.IsCompleted;
         var responses = await Task.WhenAll(inFlight);
         await stopping;
         await server.DisposeAsync();
 
         Assert.False(readyDuringDrain);
+        Assert.False(stoppedBeforeReadinessOff, "The server stopped before its readiness turned off.");
         Assert.All(responses, r => Assert.Equal("slow", r.ModelName));
     }
 }

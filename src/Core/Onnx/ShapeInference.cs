@@ -3,10 +3,11 @@ using MtlOnnx.Onnx.Internal;
 namespace MtlOnnx.Onnx;
 
 /// <summary>
-/// Infers the element type and static shape of every tensor in a graph, in one pass over its nodes, for the
-/// operators that MtlOnnx builds and differentiates and that PyTorch exports. Symbolic dimensions such as
-/// <c>batch</c> are carried through; integer tensors that describe shapes (the outputs of <c>Shape</c>, <c>Gather</c>,
-/// <c>Concat</c> and small constants) are tracked by value, so reshapes computed at run time resolve too.
+/// Infers the element type and static shape of every tensor in a graph, in one pass of a <see cref="ShapeTracker"/>
+/// over its nodes, for the operators that MtlOnnx builds and differentiates and that PyTorch exports. Symbolic
+/// dimensions such as <c>batch</c> are carried through; integer tensors that describe shapes (the outputs of
+/// <c>Shape</c>, <c>Gather</c>, <c>Concat</c> and small constants) are tracked by value, so reshapes computed at
+/// run time resolve too.
 /// </summary>
 /// <remarks>
 /// Inference never throws on a graph: an operator without a rule, or with inputs it cannot read, leaves its outputs
@@ -48,110 +49,22 @@ public static class ShapeInference
     public static ShapeInferenceResult Infer(GraphProto graph, long opset, bool updateValueInfo = false)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var facts = new Dictionary<string, TensorFacts>(StringComparer.Ordinal);
-        var declared = new Dictionary<string, ValueInfoProto>(StringComparer.Ordinal);
-        foreach (var info in graph.ValueInfo.Concat(graph.Output))
-        {
-            declared.TryAdd(info.Name, info);
-        }
-
-        var inputs = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var input in graph.Input)
-        {
-            inputs.Add(input.Name);
-            if (FromValueInfo(input) is { } f)
-            {
-                facts[input.Name] = f;
-            }
-        }
-
-        foreach (var initializer in graph.Initializer)
-        {
-            // An initializer that is also an input is only a default value, so its values are not constants.
-            var constant = ConstantFacts.FromTensor(initializer);
-            facts[initializer.Name] = inputs.Contains(initializer.Name)
-                ? constant with { Values = null, Floats = null }
-                : constant;
-        }
-
-        var unknown = new SortedSet<string>(StringComparer.Ordinal);
+        var tracker = new ShapeTracker(opset);
+        tracker.AddGraph(graph);
         foreach (var node in graph.Node)
         {
-            var nodeOpset = node.Domain is "" or "ai.onnx" ? opset : 1;
-            var context = new NodeContext(node, nodeOpset, facts);
-            var known = false;
-            if (node.Domain is "" or "ai.onnx")
-            {
-                try
-                {
-                    known = ShapeRules.Apply(context);
-                }
-                catch (Exception ex) when (ex is ArgumentException or IndexOutOfRangeException or InvalidOperationException
-                    or OverflowException or NullReferenceException)
-                {
-                    // A malformed node (wrong attribute lengths, say) is the validator's or the runtime's to report;
-                    // inference just learns nothing from it.
-                    Array.Clear(context.Outputs);
-                }
-            }
-
-            if (!known)
-            {
-                unknown.Add(node.OpType);
-            }
-
-            for (var i = 0; i < node.Output.Count; i++)
-            {
-                var name = node.Output[i];
-                if (name.Length == 0)
-                {
-                    continue;
-                }
-
-                var inferred = context.Outputs[i];
-                var existing = declared.TryGetValue(name, out var info) ? FromValueInfo(info) : null;
-                var merged = Merge(inferred, existing);
-                if (merged is not null)
-                {
-                    facts[name] = merged;
-                }
-            }
+            tracker.InferNode(node);
         }
 
         if (updateValueInfo)
         {
-            Write(graph, facts);
+            Write(graph, tracker.Facts);
         }
 
-        return new ShapeInferenceResult(facts, [.. unknown]);
+        return tracker.ToResult();
     }
 
-    private static TensorFacts? FromValueInfo(ValueInfoProto info)
-    {
-        var type = ValueInfos.GetElementType(info);
-        var shape = ValueInfos.GetShape(info);
-        return type == ElementType.Undefined && shape is null ? null : new TensorFacts(type, shape);
-    }
-
-    // Inferred facts win, but a dimension or type the model already states fills what inference left unknown.
-    private static TensorFacts? Merge(TensorFacts? inferred, TensorFacts? existing)
-    {
-        if (inferred is null || existing is null)
-        {
-            return inferred ?? existing;
-        }
-
-        var type = inferred.Type != ElementType.Undefined ? inferred.Type : existing.Type;
-        var shape = inferred.Shape ?? existing.Shape;
-        if (inferred.Shape is { } a && existing.Shape is { } b && a.Length == b.Length)
-        {
-            shape = a.Select((d, i) => d.IsFixed || d.Param is not null ? d : b[i]).ToArray();
-        }
-
-        return inferred with { Type = type, Shape = shape };
-    }
-
-    private static void Write(GraphProto graph, Dictionary<string, TensorFacts> facts)
+    private static void Write(GraphProto graph, IReadOnlyDictionary<string, TensorFacts> facts)
     {
         var outputs = new Dictionary<string, ValueInfoProto>(StringComparer.Ordinal);
         foreach (var output in graph.Output)

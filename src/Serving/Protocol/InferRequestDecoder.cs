@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
@@ -256,60 +257,28 @@ internal static class InferRequestDecoder
 
     private static byte[] DecodeTyped(ModelInferRequest.Types.InferInputTensor input, TensorElementType type, long count)
     {
-        var contents = input.Contents;
-        if (contents is null)
-        {
-            throw ServingException.Invalid(
-                $"Input '{input.Name}' has no data: set its contents or send raw_input_contents.");
-        }
+        var c = input.Contents ?? throw ServingException.Invalid(
+            $"Input '{input.Name}' has no data: set its contents or send raw_input_contents.");
 
+        // One generic copy per protocol field; narrower types are range-checked against the field's wider type.
         var bytes = new byte[count * Datatypes.ElementSize(type)];
+        void Fill<TField, TElement>(RepeatedField<TField> values, string field)
+            where TField : unmanaged
+            where TElement : unmanaged => CopyField<TField, TElement>(input, c, values, field, count, bytes);
+
         switch (type)
         {
-            case TensorElementType.Bool:
-                Expect(input, "bool_contents", contents.BoolContents.Count, count, contents);
-                for (var i = 0; i < count; i++)
-                {
-                    bytes[i] = contents.BoolContents[i] ? (byte)1 : (byte)0;
-                }
-
-                break;
-            case TensorElementType.Int8:
-                Narrow(input, contents, count, sbyte.MinValue, sbyte.MaxValue, (i, v) => bytes[i] = (byte)(sbyte)v);
-                break;
-            case TensorElementType.Int16:
-                Narrow(input, contents, count, short.MinValue, short.MaxValue, (i, v) => Write(bytes, i, (short)v));
-                break;
-            case TensorElementType.Int32:
-                Expect(input, "int_contents", contents.IntContents.Count, count, contents);
-                Copy(contents.IntContents, bytes);
-                break;
-            case TensorElementType.Int64:
-                Expect(input, "int64_contents", contents.Int64Contents.Count, count, contents);
-                Copy(contents.Int64Contents, bytes);
-                break;
-            case TensorElementType.UInt8:
-                NarrowUnsigned(input, contents, count, byte.MaxValue, (i, v) => bytes[i] = (byte)v);
-                break;
-            case TensorElementType.UInt16:
-                NarrowUnsigned(input, contents, count, ushort.MaxValue, (i, v) => Write(bytes, i, (ushort)v));
-                break;
-            case TensorElementType.UInt32:
-                Expect(input, "uint_contents", contents.UintContents.Count, count, contents);
-                Copy(contents.UintContents, bytes);
-                break;
-            case TensorElementType.UInt64:
-                Expect(input, "uint64_contents", contents.Uint64Contents.Count, count, contents);
-                Copy(contents.Uint64Contents, bytes);
-                break;
-            case TensorElementType.Float:
-                Expect(input, "fp32_contents", contents.Fp32Contents.Count, count, contents);
-                Copy(contents.Fp32Contents, bytes);
-                break;
-            case TensorElementType.Double:
-                Expect(input, "fp64_contents", contents.Fp64Contents.Count, count, contents);
-                Copy(contents.Fp64Contents, bytes);
-                break;
+            case TensorElementType.Bool: Fill<bool, byte>(c.BoolContents, "bool_contents"); break;
+            case TensorElementType.Int8: Fill<int, sbyte>(c.IntContents, "int_contents"); break;
+            case TensorElementType.Int16: Fill<int, short>(c.IntContents, "int_contents"); break;
+            case TensorElementType.Int32: Fill<int, int>(c.IntContents, "int_contents"); break;
+            case TensorElementType.Int64: Fill<long, long>(c.Int64Contents, "int64_contents"); break;
+            case TensorElementType.UInt8: Fill<uint, byte>(c.UintContents, "uint_contents"); break;
+            case TensorElementType.UInt16: Fill<uint, ushort>(c.UintContents, "uint_contents"); break;
+            case TensorElementType.UInt32: Fill<uint, uint>(c.UintContents, "uint_contents"); break;
+            case TensorElementType.UInt64: Fill<ulong, ulong>(c.Uint64Contents, "uint64_contents"); break;
+            case TensorElementType.Float: Fill<float, float>(c.Fp32Contents, "fp32_contents"); break;
+            case TensorElementType.Double: Fill<double, double>(c.Fp64Contents, "fp64_contents"); break;
             default:
                 throw ServingException.Invalid(
                     $"Input '{input.Name}' is {input.Datatype}, which has no typed contents field; send it in " +
@@ -319,53 +288,82 @@ internal static class InferRequestDecoder
         return bytes;
     }
 
-    private static void Write<T>(byte[] bytes, int index, T value)
-        where T : unmanaged => MemoryMarshal.Cast<byte, T>(bytes.AsSpan())[index] = value;
-
-    private static void Copy<T>(RepeatedField<T> values, byte[] bytes)
-        where T : unmanaged
+    /// <summary>
+    /// Copies a typed contents field into little-endian element bytes, converting from the field's type to the
+    /// tensor's; a value that does not survive the conversion unchanged is refused. For a field of the tensor's own
+    /// type the check is an identity the JIT folds away, so the loop is a plain copy.
+    /// </summary>
+    private static void CopyField<TField, TElement>(ModelInferRequest.Types.InferInputTensor input,
+        InferTensorContents contents, RepeatedField<TField> values, string field, long count, byte[] bytes)
+        where TField : unmanaged
+        where TElement : unmanaged
     {
-        var target = MemoryMarshal.Cast<byte, T>(bytes.AsSpan());
-        for (var i = 0; i < values.Count; i++)
+        Expect(input, field, values.Count, count, contents);
+        var target = MemoryMarshal.Cast<byte, TElement>(bytes.AsSpan());
+        for (var i = 0; i < target.Length; i++)
         {
-            target[i] = values[i];
-        }
-    }
-
-    private static void Narrow(ModelInferRequest.Types.InferInputTensor input, InferTensorContents contents, long count,
-        int min, int max, Action<int, int> write)
-    {
-        Expect(input, "int_contents", contents.IntContents.Count, count, contents);
-        for (var i = 0; i < count; i++)
-        {
-            var value = contents.IntContents[i];
-            if (value < min || value > max)
+            var value = values[i];
+            target[i] = Convert<TField, TElement>(value, out var exact);
+            if (!exact)
             {
                 throw ServingException.Invalid(
-                    $"Input '{input.Name}' is {input.Datatype}, but element {i} of int_contents is {value}, outside " +
-                    $"[{min}, {max}].");
+                    $"Input '{input.Name}' is {input.Datatype}, but element {i} of {field} is {value}, outside " +
+                    $"[{Range<TElement>()}].");
             }
-
-            write(i, value);
         }
     }
 
-    private static void NarrowUnsigned(ModelInferRequest.Types.InferInputTensor input, InferTensorContents contents,
-        long count, uint max, Action<int, uint> write)
+    private static TElement Convert<TField, TElement>(TField value, out bool exact)
+        where TField : unmanaged
+        where TElement : unmanaged
     {
-        Expect(input, "uint_contents", contents.UintContents.Count, count, contents);
-        for (var i = 0; i < count; i++)
+        // typeof comparisons of value types are constants to the JIT: each instantiation keeps one branch.
+        if (typeof(TField) == typeof(TElement))
         {
-            var value = contents.UintContents[i];
-            if (value > max)
+            exact = true;
+            return Unsafe.As<TField, TElement>(ref value);
+        }
+
+        if (typeof(TField) == typeof(bool))
+        {
+            exact = true;
+            var flag = (byte)(Unsafe.As<TField, bool>(ref value) ? 1 : 0);
+            return Unsafe.As<byte, TElement>(ref flag);
+        }
+
+        if (typeof(TField) == typeof(int))
+        {
+            var wide = Unsafe.As<TField, int>(ref value);
+            if (typeof(TElement) == typeof(sbyte))
             {
-                throw ServingException.Invalid(
-                    $"Input '{input.Name}' is {input.Datatype}, but element {i} of uint_contents is {value}, above {max}.");
+                var narrow = (sbyte)wide;
+                exact = narrow == wide;
+                return Unsafe.As<sbyte, TElement>(ref narrow);
             }
 
-            write(i, value);
+            var half = (short)wide;
+            exact = half == wide;
+            return Unsafe.As<short, TElement>(ref half);
         }
+
+        var unsigned = Unsafe.As<TField, uint>(ref value);
+        if (typeof(TElement) == typeof(byte))
+        {
+            var narrow = (byte)unsigned;
+            exact = narrow == unsigned;
+            return Unsafe.As<byte, TElement>(ref narrow);
+        }
+
+        var word = (ushort)unsigned;
+        exact = word == unsigned;
+        return Unsafe.As<ushort, TElement>(ref word);
     }
+
+    private static string Range<TElement>() =>
+        typeof(TElement) == typeof(sbyte) ? $"{sbyte.MinValue}, {sbyte.MaxValue}"
+        : typeof(TElement) == typeof(short) ? $"{short.MinValue}, {short.MaxValue}"
+        : typeof(TElement) == typeof(byte) ? $"0, {byte.MaxValue}"
+        : $"0, {ushort.MaxValue}";
 
     private static void Expect(ModelInferRequest.Types.InferInputTensor input, string field, int actual, long count,
         InferTensorContents contents)

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
+using Google.Protobuf.Collections;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MtlOnnx.Serving.Batching;
 using MtlOnnx.Serving.Inference;
@@ -105,75 +107,80 @@ internal static class InferResponseEncoder
 
     private static InferTensorContents Typed(InferTensor tensor)
     {
-        var contents = new InferTensorContents();
+        var c = new InferTensorContents();
         var span = tensor.Data.Span;
         switch (tensor.ElementType)
         {
             case TensorElementType.String:
                 foreach (var s in tensor.Strings!)
                 {
-                    contents.BytesContents.Add(ByteString.CopyFrom(s.Span));
+                    c.BytesContents.Add(ByteString.CopyFrom(s.Span));
                 }
 
                 break;
-            case TensorElementType.Bool:
-                foreach (var b in span)
-                {
-                    contents.BoolContents.Add(b != 0);
-                }
-
-                break;
-            case TensorElementType.Int8:
-                foreach (var v in MemoryMarshal.Cast<byte, sbyte>(span))
-                {
-                    contents.IntContents.Add(v);
-                }
-
-                break;
-            case TensorElementType.Int16:
-                foreach (var v in MemoryMarshal.Cast<byte, short>(span))
-                {
-                    contents.IntContents.Add(v);
-                }
-
-                break;
-            case TensorElementType.Int32:
-                contents.IntContents.AddRange(MemoryMarshal.Cast<byte, int>(span).ToArray());
-                break;
-            case TensorElementType.Int64:
-                contents.Int64Contents.AddRange(MemoryMarshal.Cast<byte, long>(span).ToArray());
-                break;
-            case TensorElementType.UInt8:
-                foreach (var v in span)
-                {
-                    contents.UintContents.Add(v);
-                }
-
-                break;
-            case TensorElementType.UInt16:
-                foreach (var v in MemoryMarshal.Cast<byte, ushort>(span))
-                {
-                    contents.UintContents.Add(v);
-                }
-
-                break;
-            case TensorElementType.UInt32:
-                contents.UintContents.AddRange(MemoryMarshal.Cast<byte, uint>(span).ToArray());
-                break;
-            case TensorElementType.UInt64:
-                contents.Uint64Contents.AddRange(MemoryMarshal.Cast<byte, ulong>(span).ToArray());
-                break;
-            case TensorElementType.Float:
-                contents.Fp32Contents.AddRange(MemoryMarshal.Cast<byte, float>(span).ToArray());
-                break;
-            case TensorElementType.Double:
-                contents.Fp64Contents.AddRange(MemoryMarshal.Cast<byte, double>(span).ToArray());
-                break;
+            case TensorElementType.Bool: Add<byte, bool>(span, c.BoolContents); break;
+            case TensorElementType.Int8: Add<sbyte, int>(span, c.IntContents); break;
+            case TensorElementType.Int16: Add<short, int>(span, c.IntContents); break;
+            case TensorElementType.Int32: Add<int, int>(span, c.IntContents); break;
+            case TensorElementType.Int64: Add<long, long>(span, c.Int64Contents); break;
+            case TensorElementType.UInt8: Add<byte, uint>(span, c.UintContents); break;
+            case TensorElementType.UInt16: Add<ushort, uint>(span, c.UintContents); break;
+            case TensorElementType.UInt32: Add<uint, uint>(span, c.UintContents); break;
+            case TensorElementType.UInt64: Add<ulong, ulong>(span, c.Uint64Contents); break;
+            case TensorElementType.Float: Add<float, float>(span, c.Fp32Contents); break;
+            case TensorElementType.Double: Add<double, double>(span, c.Fp64Contents); break;
             default:
                 throw new ServingException(Grpc.Core.StatusCode.Internal,
                     $"Output '{tensor.Name}' has element type {tensor.ElementType}, which has no typed contents field.");
         }
 
-        return contents;
+        return c;
+    }
+
+    /// <summary>
+    /// Appends little-endian elements to the typed contents field that carries them, widening narrow types to the
+    /// field's type (the inverse of the decoder's checked narrowing); a field of the element's own type is one copy.
+    /// </summary>
+    private static void Add<TElement, TField>(ReadOnlySpan<byte> bytes, RepeatedField<TField> field)
+        where TElement : unmanaged
+        where TField : unmanaged
+    {
+        if (typeof(TElement) == typeof(TField))
+        {
+            field.AddRange(MemoryMarshal.Cast<byte, TField>(bytes).ToArray());
+            return;
+        }
+
+        var elements = MemoryMarshal.Cast<byte, TElement>(bytes);
+        field.Capacity = elements.Length;
+        foreach (var element in elements)
+        {
+            field.Add(Widen<TElement, TField>(element));
+        }
+    }
+
+    private static TField Widen<TElement, TField>(TElement element)
+        where TElement : unmanaged
+        where TField : unmanaged
+    {
+        // typeof comparisons of value types are constants to the JIT: each instantiation keeps one branch.
+        if (typeof(TField) == typeof(bool))
+        {
+            var flag = Unsafe.As<TElement, byte>(ref element) != 0;
+            return Unsafe.As<bool, TField>(ref flag);
+        }
+
+        if (typeof(TField) == typeof(int))
+        {
+            int wide = typeof(TElement) == typeof(sbyte)
+                ? Unsafe.As<TElement, sbyte>(ref element)
+                : Unsafe.As<TElement, short>(ref element);
+            return Unsafe.As<int, TField>(ref wide);
+        }
+
+        uint unsigned = typeof(TElement) == typeof(byte)
+            ? Unsafe.As<TElement, byte>(ref element)
+            : Unsafe.As<TElement, ushort>(ref element);
+        return Unsafe.As<uint, TField>(ref unsigned);
     }
 }

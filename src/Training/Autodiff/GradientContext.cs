@@ -132,41 +132,39 @@ public sealed class GradientContext
     /// <summary>Gets the shape of a tensor as shape inference knows it, symbolic dimensions included.</summary>
     /// <param name="value">The tensor.</param>
     /// <returns>The dimensions, or <see langword="null"/> when the rank is unknown.</returns>
-    public IReadOnlyList<Dim>? ShapeOf(GraphValue value) => _emitter.Shapes.ShapeOf(value.Name);
+    public IReadOnlyList<Dim>? ShapeOf(GraphValue value) => _emitter.Shapes.GetShape(value.Name);
 
     /// <summary>Gets the rank of a tensor.</summary>
     /// <param name="value">The tensor.</param>
     /// <returns>The rank, or <see langword="null"/> when unknown.</returns>
-    public int? RankOf(GraphValue value) => _emitter.Shapes.ShapeOf(value.Name)?.Length;
+    public int? RankOf(GraphValue value) => _emitter.Shapes.GetShape(value.Name)?.Count;
 
     /// <summary>Gets the shape of a tensor when all its dimensions are fixed.</summary>
     /// <param name="value">The tensor.</param>
     /// <returns>The dimensions, or <see langword="null"/>.</returns>
-    public long[]? StaticShapeOf(GraphValue value) => _emitter.Shapes.Get(value.Name)?.StaticShape;
+    public long[]? StaticShapeOf(GraphValue value) => _emitter.Shapes.GetStaticShape(value.Name);
 
     /// <summary>Gets the element type of a tensor.</summary>
     /// <param name="value">The tensor.</param>
     /// <returns>The type, or <see cref="ElementType.Undefined"/> when unknown.</returns>
     public ElementType ElementTypeOf(GraphValue value)
     {
-        var type = _emitter.Shapes.TypeOf(value.Name);
+        var type = _emitter.Shapes.GetElementType(value.Name);
         return type == ElementType.Undefined ? ElementType.Float : type;
     }
 
     /// <summary>Gets the elements of an integer tensor whose value is known before running (constants, shapes).</summary>
     /// <param name="value">The tensor.</param>
     /// <returns>The elements, or <see langword="null"/> when not known.</returns>
-    public long[]? ConstantInt64s(GraphValue value)
-    {
-        var facts = _emitter.Shapes.Get(value.Name);
-        return facts?.FixedValues ?? (facts?.Constant is { } c ? ConstantValues.ToInt64s(c) : null);
-    }
+    public long[]? ConstantInt64s(GraphValue value) => _emitter.Shapes.GetInt64Values(value.Name);
 
-    /// <summary>Gets the elements of a constant numeric tensor (an initializer or a <c>Constant</c> node).</summary>
+    /// <summary>
+    /// Gets the elements of a numeric tensor whose value is known before running (an initializer, a <c>Constant</c>
+    /// node, or a small tensor computed from them).
+    /// </summary>
     /// <param name="value">The tensor.</param>
-    /// <returns>The elements, or <see langword="null"/> when the tensor is not a constant.</returns>
-    public double[]? ConstantDoubles(GraphValue value) =>
-        _emitter.Shapes.Get(value.Name)?.Constant is { } c ? ConstantValues.ToDoubles(c) : null;
+    /// <returns>The elements, or <see langword="null"/> when they are not known.</returns>
+    public double[]? ConstantDoubles(GraphValue value) => _emitter.Shapes.GetDoubleValues(value.Name);
 
     /// <summary>
     /// Reads reduction, squeeze or unsqueeze axes given as an attribute before opset <paramref name="inputSince"/>
@@ -175,7 +173,7 @@ public sealed class GradientContext
     /// <param name="inputIndex">The position of the axes input.</param>
     /// <param name="inputSince">The first opset in which axes are an input.</param>
     /// <returns>The axes (empty when none are given), or <see langword="null"/> when they are not constant.</returns>
-    public long[]? ReadAxes(int inputIndex, int inputSince) => _emitter.Shapes.Opset >= inputSince
+    public long[]? ReadAxes(int inputIndex, int inputSince) => _emitter.Opset >= inputSince
         ? (HasInput(inputIndex) ? ConstantInt64s(Input(inputIndex)) : [])
         : GetInts("axes") ?? [];
 
@@ -350,7 +348,7 @@ public sealed class GradientContext
     /// <param name="to">The element type.</param>
     /// <returns>The converted tensor.</returns>
     public GraphValue Cast(GraphValue x, ElementType to) =>
-        _emitter.Shapes.TypeOf(x.Name) == to ? x : Emit("Cast", [x], Attr.Int("to", (long)to));
+        _emitter.Shapes.GetElementType(x.Name) == to ? x : Emit("Cast", [x], Attr.Int("to", (long)to));
 
     /// <summary>Emits a boolean mask as 0/1 values of the type of <paramref name="like"/>.</summary>
     /// <param name="mask">The boolean tensor.</param>

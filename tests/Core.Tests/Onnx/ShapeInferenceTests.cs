@@ -207,6 +207,28 @@ public sealed class ShapeInferenceTests
                 b.Node("OneHot", [b.AddInitializer("hot", [2], [1L, 0]), b.AddInitializer("depth", [], [4L]),
                     b.AddInitializer("onoff", [2], [0f, 1f])]);
             }),
+            ["ValuesThroughNegAndCasts"] = ([ "N", 4, 6 ], 17, (b, x) =>
+            {
+                // Rules that the autodiff's own inference had first: values through Neg, Cast and CastLike.
+                b.Node("Reshape", [x, b.Node("Neg", [b.Int64s([1, -6])])]);
+                var shape = b.Node("Shape", [x]);
+                var narrow = b.Node("Cast", [shape], Attr.Int("to", (long)ElementType.Int32));
+                b.Node("Reshape", [x, b.Node("Cast", [narrow], Attr.Int("to", (long)ElementType.Int64))]);
+                b.Node("Reshape", [x, b.Node("CastLike", [narrow, b.Int64s([0])])]);
+            }),
+            ["LikeInput"] = ([ "N", 4, 6 ], 17, (b, x) =>
+            {
+                var row = b.Node("Gather", [x, b.AddInitializer("first", [], [0L])], Attr.Int("axis", 0));
+                b.Node("EyeLike", [row], Attr.Int("dtype", (long)ElementType.Double));
+                b.Node("RandomNormalLike", [x]);
+                b.Node("RandomUniformLike", [x], Attr.Int("dtype", (long)ElementType.Double));
+                b.Node("Bernoulli", [b.Node("Sigmoid", [x])]);
+            }),
+            ["Upsample9"] = ([ "N", 2, 3, 4 ], 9, (b, x) =>
+            {
+                var up = b.Node("Upsample", [x, b.AddInitializer("scales", [4], [1f, 1f, 2f, 1.5f])]);
+                b.Node("Relu", [up]);
+            }),
         };
 
     public static TheoryData<string> Cases => new(s_cases.Keys);
@@ -331,7 +353,7 @@ public sealed class ShapeInferenceTests
         Assert.Equal([Dim.Fixed(2), Dim.Symbol("count")], shape);
     }
 
-    private static ModelProto Build(string name)
+    internal static ModelProto Build(string name)
     {
         var (input, opset, build) = s_cases[name];
         var b = new GraphBuilder(name, opset);

@@ -16,6 +16,7 @@ public sealed class StandardServerFixture : IAsyncLifetime, IDisposable
             .Add("affine", 1, TestModels.Affine(2f))
             .Add("affine", 2, TestModels.Affine(3f), "max_batch_size: 8\nversion_policy: { all: {} }\n")
             .Add("typed", 1, TestModels.Typed())
+            .Add("typed-fields", 1, TestModels.Typed(TestModels.TypedFieldInputs))
             .Add("strings", 1, TestModels.Strings())
             .Add("fixed", 1, TestModels.Fixed());
         _harness = await ServerHarness.StartAsync(_repository.Root);

@@ -34,11 +34,28 @@ internal static class TestModels
         ("f64", ElementType.Double),
     ];
 
+    /// <summary>The element types that have a typed contents field (all but FP16 and BF16), with input names.</summary>
+    public static readonly (string Name, ElementType Type)[] TypedFieldInputs =
+    [
+        ("b", ElementType.Bool),
+        ("u8", ElementType.UInt8),
+        ("u16", ElementType.UInt16),
+        ("u32", ElementType.UInt32),
+        ("u64", ElementType.UInt64),
+        ("i8", ElementType.Int8),
+        ("i16", ElementType.Int16),
+        ("i32", ElementType.Int32),
+        ("i64", ElementType.Int64),
+        ("f32", ElementType.Float),
+        ("f64", ElementType.Double),
+    ];
+
     /// <summary>One input per element type, each [batch, 2], passed through by Identity to out_&lt;name&gt;.</summary>
-    public static byte[] Typed()
+    /// <param name="inputs">The inputs; <see cref="TypedInputs"/> when not given.</param>
+    public static byte[] Typed(IReadOnlyList<(string Name, ElementType Type)>? inputs = null)
     {
         var b = new GraphBuilder();
-        foreach (var (name, type) in TypedInputs)
+        foreach (var (name, type) in inputs ?? TypedInputs)
         {
             var input = b.AddInput(name, type, "batch", 2);
             b.NewNode("Identity", [input.Name], ["out_" + name]);

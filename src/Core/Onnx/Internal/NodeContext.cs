@@ -7,7 +7,6 @@ namespace MtlOnnx.Onnx.Internal;
 internal sealed class NodeContext
 {
     private readonly IReadOnlyDictionary<string, TensorFacts> _facts;
-    private readonly Dictionary<string, AttributeProto> _attributes = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a context for one node.</summary>
     /// <param name="node">The node.</param>
@@ -18,11 +17,6 @@ internal sealed class NodeContext
         Node = node;
         Opset = opset;
         _facts = facts;
-        foreach (var attribute in node.Attribute)
-        {
-            _attributes[attribute.Name] = attribute;
-        }
-
         Outputs = new TensorFacts?[node.Output.Count];
     }
 
@@ -82,7 +76,19 @@ internal sealed class NodeContext
     /// <summary>Gets an attribute, or null when the node does not set it.</summary>
     /// <param name="name">The attribute name.</param>
     /// <returns>The attribute.</returns>
-    public AttributeProto? Attribute(string name) => _attributes.GetValueOrDefault(name);
+    public AttributeProto? Attribute(string name)
+    {
+        // Nodes carry a handful of attributes at most, so a scan beats building a dictionary per node.
+        foreach (var attribute in Node.Attribute)
+        {
+            if (attribute.Name == name)
+            {
+                return attribute;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Gets an integer attribute.</summary>
     /// <param name="name">The attribute name.</param>
@@ -137,6 +143,28 @@ internal sealed class NodeContext
         }
 
         Outputs[index] = new TensorFacts(type, shape, values, floats);
+    }
+
+    /// <summary>Gives output <paramref name="index"/> everything known about input <paramref name="input"/>.</summary>
+    /// <param name="index">The output position.</param>
+    /// <param name="input">The input position.</param>
+    public void CopyAll(int index, int input)
+    {
+        if (Input(input) is { } facts)
+        {
+            SetOutput(index, facts);
+        }
+    }
+
+    /// <summary>Records everything known about an output at once, a constant's value included.</summary>
+    /// <param name="index">The output position; ignored when the node has fewer outputs.</param>
+    /// <param name="facts">The facts.</param>
+    public void SetOutput(int index, TensorFacts facts)
+    {
+        if (index < Outputs.Length && Node.Output[index].Length > 0)
+        {
+            Outputs[index] = facts;
+        }
     }
 
     /// <summary>Gives output <paramref name="index"/> the type and shape of input <paramref name="input"/>.</summary>

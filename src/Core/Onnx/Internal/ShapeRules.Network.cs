@@ -93,9 +93,10 @@ internal static partial class ShapeRules
         var autoPad = context.String("auto_pad", "NOTSET");
         for (var i = 0; i < spatial; i++)
         {
-            if (explicitShape is { } shape && shape.Length == spatial)
+            // Some exporters write output_shape with the batch and channel sizes in front; the last ones count.
+            if (explicitShape is { } shape && shape.Length >= spatial)
             {
-                output[i + 2] = Dim.Fixed(shape[i]);
+                output[i + 2] = Dim.Fixed(shape[shape.Length - spatial + i]);
                 continue;
             }
 
@@ -163,8 +164,9 @@ internal static partial class ShapeRules
         var dilation = context.Ints("dilations")?[axis] ?? 1;
         var pads = context.Ints("pads");
         var autoPad = context.String("auto_pad", "NOTSET");
-        var padBegin = autoPad == "NOTSET" ? pads?[axis] ?? 0 : 0;
-        var padEnd = autoPad == "NOTSET" ? pads?[axis + spatial] ?? 0 : 0;
+        var explicitPads = autoPad is "NOTSET" or "";
+        var padBegin = explicitPads ? pads?[axis] ?? 0 : 0;
+        var padEnd = explicitPads ? pads?[axis + spatial] ?? 0 : 0;
         var extent = ((kernel[axis] - 1) * dilation) + 1;
         if (input.Value is not { } size)
         {
@@ -269,12 +271,16 @@ internal static partial class ShapeRules
             return;
         }
 
-        // Opset 10 has Resize(X, scales); from opset 11 on, Resize(X, roi, scales, sizes).
-        var scalesIndex = context.Opset < 11 ? 1 : 2;
+        // Upsample and opset 10's Resize take (X, scales); from opset 11 on, Resize takes (X, roi, scales, sizes).
+        // Upsample before opset 9 has its scales as an attribute.
+        var upsample = context.Node.OpType == "Upsample";
+        var scalesIndex = upsample || context.Opset < 11 ? 1 : 2;
+        var scales = context.ConstNumbers(scalesIndex)
+            ?? (upsample ? context.Floats("scales")?.Select(f => (double)f).ToArray() : null);
         var axes = context.Ints("axes")?.Select(a => DimMath.Axis(a, x.Length)).ToArray()
             ?? Enumerable.Range(0, x.Length).ToArray();
         var output = (Dim[])x.Clone();
-        if (context.Opset >= 11 && context.HasInput(3))
+        if (!upsample && context.Opset >= 11 && context.HasInput(3))
         {
             var sizes = context.ConstInts(3);
             for (var i = 0; i < axes.Length; i++)
@@ -285,7 +291,7 @@ internal static partial class ShapeRules
                 }
             }
         }
-        else if (context.ConstNumbers(scalesIndex) is { } scales && scales.Length == axes.Length)
+        else if (scales is not null && scales.Length == axes.Length)
         {
             for (var i = 0; i < axes.Length; i++)
             {

@@ -75,7 +75,8 @@ internal static partial class ShapeRules
             return;
         }
 
-        context.SetOutput(0, type, [DimMath.Product(x[..(int)axis]), DimMath.Product(x[(int)axis..])]);
+        Dim[] output = [DimMath.Product(x[..(int)axis]), DimMath.Product(x[(int)axis..])];
+        context.SetOutput(0, type, output, context.Values(0));
     }
 
     private static void Transpose(NodeContext context)
@@ -297,7 +298,7 @@ internal static partial class ShapeRules
 
         if (x is null || starts is null || ends is null || starts.Length != ends.Length)
         {
-            context.SetOutput(0, type, x is null ? null : DimMath.UnknownShape(x.Length));
+            context.SetOutput(0, type, x is null ? null : SlicedUnknown(x, axes));
             return;
         }
 
@@ -317,35 +318,44 @@ internal static partial class ShapeRules
             if (x[axis].Value is not { } size)
             {
                 // Slicing everything keeps a symbolic dimension; any other bound makes it unknown.
-                output[axis] = starts[i] == 0 && step == 1 && ends[i] >= int.MaxValue ? x[axis] : Dim.Unknown;
+                output[axis] = SliceRange.KeepsWholeAxis(starts[i], ends[i], step) ? x[axis] : Dim.Unknown;
                 continue;
             }
 
-            var (first, length) = SliceRange(size, starts[i], ends[i], step);
-            output[axis] = Dim.Fixed(length);
+            var range = SliceRange.Resolve(size, starts[i], ends[i], step);
+            output[axis] = Dim.Fixed(range.Count);
             if (values is not null && x.Length == 1 && values.Length == size)
             {
-                slicedValues = Enumerable.Range(0, (int)length).Select(k => values[first + (k * step)]).ToArray();
+                slicedValues = Enumerable.Range(0, (int)range.Count)
+                    .Select(k => values[range.Start + (k * step)])
+                    .ToArray();
             }
         }
 
         context.SetOutput(0, type, output, slicedValues);
     }
 
-    private static (long First, long Length) SliceRange(long size, long start, long end, long step)
+    // With bounds computed at run time, only the axes the slice names change size; other axes keep theirs.
+    private static Dim[] SlicedUnknown(Dim[] x, long[]? axes)
     {
-        start = start < 0 ? start + size : start;
-        end = end < 0 ? end + size : end;
-        if (step > 0)
+        if (axes is null)
         {
-            start = Math.Clamp(start, 0, size);
-            end = Math.Clamp(end, 0, size);
-            return (start, end > start ? (end - start + step - 1) / step : 0);
+            return DimMath.UnknownShape(x.Length);
         }
 
-        start = Math.Clamp(start, 0, size - 1);
-        end = Math.Clamp(end, -1, size - 1);
-        return (start, start > end ? (start - end + (-step) - 1) / -step : 0);
+        var output = (Dim[])x.Clone();
+        foreach (var a in axes)
+        {
+            var axis = DimMath.Axis(a, x.Length);
+            if (axis < 0)
+            {
+                return DimMath.UnknownShape(x.Length);
+            }
+
+            output[axis] = Dim.Unknown;
+        }
+
+        return output;
     }
 
     private static void Gather(NodeContext context)
@@ -504,14 +514,19 @@ internal static partial class ShapeRules
         context.SetOutput(0, ElementType.Int64, output);
     }
 
-    private static void Cast(NodeContext context)
+    // Values survive casts between integer (and boolean) types, and become floats when cast to a floating type.
+    private static void Cast(NodeContext context, ElementType to)
     {
-        var to = (ElementType)context.Int("to", 0);
         var input = context.Input(0);
         var integer = to is ElementType.Int64 or ElementType.Int32;
-        var values = integer && input?.Type is ElementType.Int64 or ElementType.Int32 ? input?.Values : null;
-        context.SetOutput(0, to, input?.Shape, values);
+        var floating = to is ElementType.Float or ElementType.Double or ElementType.Float16;
+        var fromInteger = input?.Type is ElementType.Int64 or ElementType.Int32 or ElementType.Bool;
+        var values = integer && fromInteger ? input?.Values : null;
+        var floats = floating ? input?.Floats ?? FixedAsDoubles(input) : null;
+        context.SetOutput(0, to, input?.Shape, values, floats);
     }
+
+    private static double[]? FixedAsDoubles(TensorFacts? facts) => facts?.FixedValues?.Select(v => (double)v).ToArray();
 
     private static void Shape(NodeContext context)
     {
@@ -542,8 +557,7 @@ internal static partial class ShapeRules
     {
         if (context.Attribute("value") is { T: { } tensor })
         {
-            var facts = ConstantFacts.FromTensor(tensor);
-            context.SetOutput(0, facts.Type, facts.Shape, facts.Values, facts.Floats);
+            context.SetOutput(0, ConstantFacts.FromTensor(tensor));
         }
         else if (context.Attribute("value_float") is { } f)
         {

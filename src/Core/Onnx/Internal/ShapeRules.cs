@@ -8,7 +8,7 @@ internal static partial class ShapeRules
 {
     private static readonly HashSet<string> s_sameShape = new(StringComparer.Ordinal)
     {
-        "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Neg", "Abs", "Sqrt", "Reciprocal", "Erf", "Sin", "Cos", "Tan",
+        "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Abs", "Sqrt", "Reciprocal", "Erf", "Sin", "Cos", "Tan",
         "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Floor", "Ceil", "Round", "Sign",
         "Softplus", "Softsign", "LeakyRelu", "Elu", "Selu", "Celu", "Gelu", "HardSigmoid", "HardSwish", "Mish",
         "ThresholdedRelu", "Shrink", "Not", "Clip", "Softmax", "LogSoftmax", "Hardmax", "LRN", "CumSum", "Trilu",
@@ -59,7 +59,9 @@ internal static partial class ShapeRules
 
         switch (op)
         {
-            case "Identity": Identity(context); return true;
+            case "Identity": context.CopyAll(0, 0); return true;
+            case "Neg": Neg(context); return true;
+            case "EyeLike" or "RandomNormalLike" or "RandomUniformLike" or "Bernoulli": LikeInput(context); return true;
             case "IsNaN" or "IsInf": context.SetOutput(0, ElementType.Bool, context.Shape(0)); return true;
             case "Where": Where(context); return true;
             case "MatMul": MatMul(context); return true;
@@ -86,15 +88,15 @@ internal static partial class ShapeRules
             case "Tile": Tile(context); return true;
             case "Pad": Pad(context); return true;
             case "ArgMax" or "ArgMin": ArgReduce(context); return true;
-            case "Cast": Cast(context); return true;
-            case "CastLike": context.SetOutput(0, context.Type(1), context.Shape(0)); return true;
+            case "Cast": Cast(context, (ElementType)context.Int("to", 0)); return true;
+            case "CastLike": Cast(context, context.Type(1)); return true;
             case "Shape": Shape(context); return true;
             case "Size": Size(context); return true;
             case "Constant": Constant(context); return true;
             case "ConstantOfShape": ConstantOfShape(context); return true;
             case "Range": Range(context); return true;
             case "SoftmaxCrossEntropyLoss" or "NegativeLogLikelihoodLoss": Loss(context); return true;
-            case "Resize": Resize(context); return true;
+            case "Resize" or "Upsample": Resize(context); return true;
             case "TopK": TopK(context); return true;
             case "OneHot": OneHot(context); return true;
             case "NonZero": NonZero(context); return true;
@@ -104,12 +106,20 @@ internal static partial class ShapeRules
         }
     }
 
-    private static void Identity(NodeContext context)
+    private static void Neg(NodeContext context)
     {
-        if (context.Input(0) is { } facts)
+        if (context.Input(0) is { } x)
         {
-            context.SetOutput(0, facts.Type, facts.Shape, facts.Values, facts.Floats);
+            var values = x.Values?.Select(v => v.Value is { } n ? SymInt.Of(-n) : SymInt.Unknown).ToArray();
+            context.SetOutput(0, x.Type, x.Shape, values, x.Floats?.Select(f => -f).ToArray());
         }
+    }
+
+    // Operators whose output has the input's shape and, unless the dtype attribute says otherwise, its type.
+    private static void LikeInput(NodeContext context)
+    {
+        var type = context.Attribute("dtype") is { } dtype ? (ElementType)dtype.I : context.Type(0);
+        context.SetOutput(0, type, context.Shape(0));
     }
 
     private static void Broadcasting(NodeContext context, ElementType type)

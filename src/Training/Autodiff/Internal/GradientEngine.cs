@@ -27,7 +27,7 @@ internal sealed class GradientEngine
     private readonly GradientRuleRegistry _rules;
     private readonly GraphBuilder _builder;
     private readonly GraphProto _graph;
-    private readonly ShapeInference _shapes;
+    private readonly ShapeTracker _shapes;
     private readonly GraphEmitter _emitter;
     private readonly Dictionary<string, string> _runningStatistics = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _maskInputs = new(StringComparer.Ordinal);
@@ -60,7 +60,7 @@ internal sealed class GradientEngine
                 nameof(forward));
         }
 
-        _shapes = new ShapeInference(_builder.Opset);
+        _shapes = new ShapeTracker(_builder.Opset);
         _emitter = new GraphEmitter(_builder, _shapes, [.. _graph.Node], _logger);
         _initializersBefore = _graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
     }
@@ -170,45 +170,16 @@ internal sealed class GradientEngine
 
     private void DeclareFacts()
     {
-        var inputs = _graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var info in _graph.ValueInfo.Concat(_graph.Output).Concat(_graph.Input))
-        {
-            _shapes.Declare(info);
-        }
-
-        // Core's whole-graph inference knows some exporter patterns; its results back up the per-node inference.
-        var core = MtlOnnx.Onnx.ShapeInference.Infer(_graph, _builder.Opset);
-        foreach (var name in core.Names)
-        {
-            core.TryGetShape(name, out var shape);
-            core.TryGetElementType(name, out var type);
-            _shapes.Declare(name, type, shape?.ToArray());
-        }
-
-        foreach (var initializer in _graph.Initializer)
-        {
-            if (inputs.Contains(initializer.Name))
-            {
-                // An initializer that is also an input can be overridden at run time: its value is not constant.
-                _shapes.Set(
-                    initializer.Name,
-                    new TensorFacts((ElementType)initializer.DataType, initializer.Dims.Select(Dim.Fixed).ToArray()));
-            }
-            else
-            {
-                _shapes.AddConstant(initializer.Name, initializer);
-            }
-        }
-
+        _shapes.AddGraph(_graph);
         foreach (var node in _emitter.Forward)
         {
-            _shapes.Infer(node);
+            _shapes.InferNode(node);
         }
     }
 
     private bool IsDifferentiable(string tensor)
     {
-        var type = _shapes.TypeOf(tensor);
+        var type = _shapes.GetElementType(tensor);
         return type == ElementType.Undefined || ElementTypes.IsFloatingPoint(type);
     }
 
@@ -296,15 +267,14 @@ internal sealed class GradientEngine
                 continue;
             }
 
-            var facts = _shapes.Get(loss);
-            if (facts?.StaticShape is { } s && TensorProtos.ElementCount(s) != 1)
+            if (_shapes.GetStaticShape(loss) is { } s && TensorProtos.ElementCount(s) != 1)
             {
                 throw BadRequest(
                     $"The loss '{loss}' has shape [{string.Join(", ", s)}]; a loss must hold one element.");
             }
 
             _emitter.Hint = $"{loss}_seed";
-            var type = facts?.Type is { } t && t != ElementType.Undefined ? t : ElementType.Float;
+            var type = _shapes.GetElementType(loss) is var t && t != ElementType.Undefined ? t : ElementType.Float;
             if (IsPerLoss(loss))
             {
                 Accumulate(loss, i, FilledLike(1, type, loss));
@@ -325,7 +295,7 @@ internal sealed class GradientEngine
         }
 
         var scalar = WeightScalar(index, type);
-        var shape = _shapes.Get(loss)?.StaticShape;
+        var shape = _shapes.GetStaticShape(loss);
         if (shape is { Length: 0 })
         {
             return scalar;
@@ -337,7 +307,7 @@ internal sealed class GradientEngine
     }
 
     private string FilledLike(double value, ElementType type, string like) =>
-        _shapes.Get(like)?.StaticShape is { } shape
+        _shapes.GetStaticShape(like) is { } shape
             ? _emitter.Filled(value, type, shape)
             : _emitter.Emit("Expand", [_emitter.Scalar(value, type), _emitter.ShapeOf(like)], 1, [])[0];
 
@@ -395,7 +365,7 @@ internal sealed class GradientEngine
                 continue;
             }
 
-            var type = _shapes.TypeOf(adjoint) is var t && t != ElementType.Undefined ? t : ElementType.Float;
+            var type = _shapes.GetElementType(adjoint) is var t && t != ElementType.Undefined ? t : ElementType.Float;
             string term;
             if (_request.LossWeightsInput is not null)
             {
@@ -553,11 +523,11 @@ internal sealed class GradientEngine
 
     private string Zeros(string tensor)
     {
-        var type = _shapes.TypeOf(tensor) is var t && t != ElementType.Undefined ? t : ElementType.Float;
+        var type = _shapes.GetElementType(tensor) is var t && t != ElementType.Undefined ? t : ElementType.Float;
         var zero = type == ElementType.Double
             ? TensorProtos.Create(string.Empty, type, [1], new[] { 0.0 })
             : TensorProtos.FromFloats(string.Empty, [1], [0f]);
-        var shape = _shapes.Get(tensor)?.StaticShape is { } s ? _emitter.Int64s(s) : _emitter.ShapeOf(tensor);
+        var shape = _shapes.GetStaticShape(tensor) is { } s ? _emitter.Int64s(s) : _emitter.ShapeOf(tensor);
         return _emitter.Emit("ConstantOfShape", [shape], 1, [Attr.Tensor("value", zero)])[0];
     }
 
@@ -585,9 +555,8 @@ internal sealed class GradientEngine
             _emitter.RenameEmitted(copy, name);
         }
 
-        var facts = _shapes.Get(like);
-        var type = facts?.Type is { } t && t != ElementType.Undefined ? t : ElementType.Float;
-        _graph.Output.Add(ValueInfos.Tensor(name, type, facts?.Shape));
+        var type = _shapes.GetElementType(like) is var t && t != ElementType.Undefined ? t : ElementType.Float;
+        _graph.Output.Add(ValueInfos.Tensor(name, type, _shapes.GetShape(like)));
         return name;
     }
 
@@ -602,7 +571,8 @@ internal sealed class GradientEngine
                 continue;
             }
 
-            if (_shapes.Get(output.Name) is { Shape: { } shape, Type: var type } && type != ElementType.Undefined)
+            var type = _shapes.GetElementType(output.Name);
+            if (_shapes.GetShape(output.Name) is { } shape && type != ElementType.Undefined)
             {
                 output.Type = ValueInfos.Tensor(output.Name, type, shape).Type;
             }

@@ -19,7 +19,7 @@ internal sealed class GraphEmitter
     private readonly Dictionary<string, int> _anchorOf = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _memo = new(StringComparer.Ordinal);
 
-    public GraphEmitter(GraphBuilder builder, ShapeInference shapes, List<NodeProto> forward, ILogger logger)
+    public GraphEmitter(GraphBuilder builder, ShapeTracker shapes, List<NodeProto> forward, ILogger logger)
     {
         Logger = logger;
         Builder = builder;
@@ -32,9 +32,9 @@ internal sealed class GraphEmitter
 
     public ILogger Logger { get; }
 
-    public ShapeInference Shapes { get; }
+    public ShapeTracker Shapes { get; }
 
-    public int Opset => Shapes.Opset;
+    public int Opset => (int)Shapes.Opset;
 
     public List<NodeProto> Forward { get; }
 
@@ -133,7 +133,7 @@ internal sealed class GraphEmitter
 
         node.Attribute.AddRange(attributes);
         target.Add(node);
-        Shapes.Infer(node);
+        Shapes.InferNode(node);
         return [.. node.Output];
     }
 
@@ -155,7 +155,7 @@ internal sealed class GraphEmitter
         }
 
         node.Attribute.AddRange(attributes);
-        Shapes.Infer(node);
+        Shapes.InferNode(node);
         return node;
     }
 
@@ -183,7 +183,7 @@ internal sealed class GraphEmitter
         // UniqueName reserves the name, so the initializer goes straight into the graph.
         tensor.Name = Builder.UniqueName(hint);
         Builder.Graph.Initializer.Add(tensor);
-        Shapes.AddConstant(tensor.Name, tensor);
+        Shapes.SetConstant(tensor.Name, tensor);
         _constants[key] = tensor.Name;
         return tensor.Name;
     }
@@ -238,7 +238,7 @@ internal sealed class GraphEmitter
         {
             var baseName = node.Output[0].Length > 0 ? node.Output[0] : node.Name;
             node.Output[index] = Builder.UniqueName($"{baseName}_{suffix}");
-            Shapes.Infer(node);
+            Shapes.InferNode(node);
             ReindexForward();
         }
 
@@ -267,11 +267,7 @@ internal sealed class GraphEmitter
             }
         }
 
-        if (Shapes.Get(from) is { } facts)
-        {
-            Shapes.Set(to, facts);
-        }
-
+        Shapes.CopyTensor(from, to);
         _emittedTensors.Add(to);
     }
 }

@@ -76,12 +76,12 @@ internal static class TrainingRewrites
         Dictionary<string, string> runningStatistics)
     {
         var x = node.Input[0];
-        var rank = e.Shapes.ShapeOf(x)?.Length ?? throw new GradientNotDefinedException(
+        var rank = e.Shapes.GetShape(x)?.Count ?? throw new GradientNotDefinedException(
             $"Node '{node.Name}' (BatchNormalization): the rank of input '{x}' is unknown, so its training " +
             "statistics cannot be built.");
         var epsilon = NodeAttributes.GetFloat(node, "epsilon", 1e-5f);
         var momentum = NodeAttributes.GetFloat(node, "momentum", 0.9f);
-        var type = e.Shapes.TypeOf(x) is var t && t != ElementType.Undefined ? t : ElementType.Float;
+        var type = e.Shapes.GetElementType(x) is var t && t != ElementType.Undefined ? t : ElementType.Float;
         long[] axes = [0, .. Enumerable.Range(2, rank - 2).Select(i => (long)i)];
 
         string Add(string op, IReadOnlyList<string> inputs, string? output = null, params AttributeProto[] attributes)
@@ -126,7 +126,7 @@ internal static class TrainingRewrites
             runningStatistics[running] = name;
             if (!graph.Output.Any(o => o.Name == name))
             {
-                graph.Output.Add(ValueInfos.Tensor(name, type, e.Shapes.ShapeOf(running)));
+                graph.Output.Add(ValueInfos.Tensor(name, type, e.Shapes.GetShape(running)));
             }
         }
     }
@@ -143,7 +143,7 @@ internal static class TrainingRewrites
         var trainingInput = node.Input.Count > 2 ? node.Input[2] : string.Empty;
         var declared = trainingInput.Length == 0
             ? false
-            : e.Shapes.Get(trainingInput)?.FixedValues is [var flag] ? flag != 0 : (bool?)null;
+            : e.Shapes.GetInt64Values(trainingInput) is [var flag] ? flag != 0 : (bool?)null;
         var training = request.ForceTrainingMode || declared == true;
         if (!training)
         {
@@ -154,7 +154,7 @@ internal static class TrainingRewrites
 
         var x = node.Input[0];
         var ratio = node.Input.Count > 1 ? node.Input[1] : string.Empty;
-        var type = e.Shapes.TypeOf(x) is var t && t != ElementType.Undefined ? t : ElementType.Float;
+        var type = e.Shapes.GetElementType(x) is var t && t != ElementType.Undefined ? t : ElementType.Float;
         if (!request.FeedDropoutMasks)
         {
             if (declared != true)
@@ -173,8 +173,8 @@ internal static class TrainingRewrites
 
         var output = node.Output[0];
         var maskName = e.Builder.UniqueName($"{output}_mask");
-        graph.Input.Add(ValueInfos.Tensor(maskName, ElementType.Bool, e.Shapes.ShapeOf(x)));
-        e.Shapes.Set(maskName, new TensorFacts(ElementType.Bool, e.Shapes.ShapeOf(x)));
+        graph.Input.Add(ValueInfos.Tensor(maskName, ElementType.Bool, e.Shapes.GetShape(x)));
+        e.Shapes.SetTensor(maskName, ElementType.Bool, e.Shapes.GetShape(x));
         maskInputs[node.Name.Length > 0 ? node.Name : output] = maskName;
 
         string Add(string op, IReadOnlyList<string> inputs, string? name = null, params AttributeProto[] attributes)
@@ -185,9 +185,9 @@ internal static class TrainingRewrites
         }
 
         string scale;
-        if (ratio.Length == 0 || e.Shapes.Get(ratio)?.Constant is { } c && ConstantValues.ToDoubles(c) is [_])
+        var known = ratio.Length == 0 ? [0.5] : e.Shapes.GetDoubleValues(ratio);
+        if (known is [var r])
         {
-            var r = ratio.Length == 0 ? 0.5 : ConstantValues.ToDoubles(e.Shapes.Get(ratio)!.Constant!)![0];
             scale = e.Scalar(r >= 1 ? 0 : 1 / (1 - r), type);
         }
         else

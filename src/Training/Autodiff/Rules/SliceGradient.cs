@@ -1,5 +1,4 @@
 using MtlOnnx.Onnx;
-using MtlOnnx.Training.Autodiff.Internal;
 
 namespace MtlOnnx.Training.Autodiff.Rules;
 
@@ -25,7 +24,7 @@ internal sealed class SliceGradient : IGradientRule
         var pads = new long[2 * rank];
         for (var i = 0; i < axes.Length; i++)
         {
-            var axis = ShapeMath.NormalizeAxis(axes[i], rank);
+            var axis = (int)(axes[i] < 0 ? axes[i] + rank : axes[i]);
             if (shape[axis].Value is not { } dim)
             {
                 if (steps[i] == 1 && starts[i] >= 0 && ends[i] >= int.MaxValue)
@@ -38,7 +37,7 @@ internal sealed class SliceGradient : IGradientRule
                 throw c.NotDefined($"axis {axis} of input '{x.Name}' has no fixed size, which this slice needs.");
             }
 
-            var range = SliceRanges.Resolve(dim, starts[i], ends[i], steps[i]);
+            var range = SliceRange.Resolve(dim, starts[i], ends[i], steps[i]);
             var first = range.Start;
             var step = range.Step;
             if (range.Count == 0)

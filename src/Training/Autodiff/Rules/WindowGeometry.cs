@@ -1,5 +1,4 @@
 using MtlOnnx.Onnx;
-using MtlOnnx.Training.Autodiff.Internal;
 
 namespace MtlOnnx.Training.Autodiff.Rules;
 
@@ -62,7 +61,7 @@ internal sealed class WindowGeometry
         }
         else
         {
-            pads = ShapeMath.ResolvePads(c.Node, x.Skip(2).ToArray(), kernel, strides, dilations)
+            pads = WindowPads(c, input, kernel, strides, dilations)
                 ?? throw c.NotDefined("its auto_pad needs spatial sizes that are not fixed.");
         }
 
@@ -77,6 +76,43 @@ internal sealed class WindowGeometry
     ];
 
     private static long[] Ones(int n) => Enumerable.Repeat(1L, n).ToArray();
+
+    /// <summary>
+    /// Gets the explicit begin and end pads of a convolution or pooling node, resolving <c>auto_pad</c> when the
+    /// spatial input sizes are known; null when they are needed and unknown.
+    /// </summary>
+    private static long[]? WindowPads(GradientContext c, long?[] input, long[] kernel, long[] strides, long[] dilations)
+    {
+        var n = kernel.Length;
+        var autoPad = c.GetString("auto_pad", "NOTSET");
+        if (autoPad is "NOTSET" or "")
+        {
+            return c.GetInts("pads") ?? new long[2 * n];
+        }
+
+        var pads = new long[2 * n];
+        if (autoPad == "VALID")
+        {
+            return pads;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (input[i] is not { } size)
+            {
+                return null;
+            }
+
+            // SAME keeps ceil(size / stride) windows; the odd pad goes at the end (UPPER) or the beginning (LOWER).
+            var output = (size + strides[i] - 1) / strides[i];
+            var total = Math.Max(0, ((output - 1) * strides[i]) + ((kernel[i] - 1) * dilations[i]) + 1 - size);
+            var small = total / 2;
+            pads[i] = autoPad == "SAME_LOWER" ? total - small : small;
+            pads[i + n] = total - pads[i];
+        }
+
+        return pads;
+    }
 
     private static long[] TransposePads(
         GradientContext c,
