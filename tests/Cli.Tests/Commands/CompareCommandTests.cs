@@ -44,15 +44,15 @@ public sealed class CompareCommandTests
         using var error = new StringWriter();
 
         var code = Program.Run(
-            ["compare", job, "--methods", "ew,uw", "--seeds", "1", "--epochs", "2", "--output", folder.File("out")],
+            ["compare", job, "--methods", "ew,pcgrad", "--seeds", "1", "--epochs", "2", "--output", folder.File("out")],
             output,
             error);
 
         Assert.Equal(0, code);
         Assert.Equal(string.Empty, error.ToString());
         var csv = File.ReadAllLines(folder.Combine("out", "comparison.csv"));
-        Assert.Equal(["single-task", "ew", "uw"], csv.Skip(1).Select(l => l.Split(',')[0]));
-        Assert.Contains("| uw | 1 | ", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(["single-task", "ew", "pcgrad"], csv.Skip(1).Select(l => l.Split(',')[0]));
+        Assert.Contains("| pcgrad | 1 | ", output.ToString(), StringComparison.Ordinal);
         Assert.True(File.Exists(folder.Combine("out", "comparison.png")));
         Assert.True(File.Exists(folder.Combine("out", "seed-1", "single-task-position", "best.ckpt")));
     }
