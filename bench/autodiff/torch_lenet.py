@@ -14,33 +14,8 @@ import time
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-
-class Head(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(50, 50)
-        self.fc2 = nn.Linear(50, 10)
-
-    def forward(self, z):
-        return self.fc2(F.relu(self.fc1(z)))
-
-
-class MultiFashionLeNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 10, 9)
-        self.conv2 = nn.Conv2d(10, 20, 5)
-        self.fc = nn.Linear(500, 50)
-        self.left = Head()
-        self.right = Head()
-
-    def forward(self, x, labels_left, labels_right):
-        h = F.relu(F.max_pool2d(self.conv1(x), 2))
-        h = F.relu(F.max_pool2d(self.conv2(h), 2))
-        z = F.relu(self.fc(torch.flatten(h, 1)))
-        return F.cross_entropy(self.left(z), labels_left), F.cross_entropy(self.right(z), labels_right)
+from multifashion_lenet import MultiFashionLeNet
 
 
 def peak_rss_mb():
@@ -65,14 +40,18 @@ def main():
     right = torch.randint(0, 10, (args.batch,))
     baseline = peak_rss_mb()
 
+    def losses():
+        logits_left, logits_right = model(x)
+        return F.cross_entropy(logits_left, left), F.cross_entropy(logits_right, right)
+
     def step():
         model.zero_grad(set_to_none=True)
-        loss_left, loss_right = model(x, left, right)
+        loss_left, loss_right = losses()
         (loss_left + loss_right).backward()
 
     def forward():
         with torch.no_grad():
-            model(x, left, right)
+            losses()
 
     for _ in range(args.warmup):
         step()

@@ -11,35 +11,14 @@ import json
 import statistics
 import time
 
+import os
+import sys
+
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-
-class Head(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(50, 50)
-        self.fc2 = nn.Linear(50, 10)
-
-    def forward(self, z):
-        return self.fc2(F.relu(self.fc1(z)))
-
-
-class MultiFashionLeNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 10, 9)
-        self.conv2 = nn.Conv2d(10, 20, 5)
-        self.fc = nn.Linear(500, 50)
-        self.left = Head()
-        self.right = Head()
-
-    def forward(self, x):
-        h = F.relu(F.max_pool2d(self.conv1(x), 2))
-        h = F.relu(F.max_pool2d(self.conv2(h), 2))
-        z = F.relu(self.fc(torch.flatten(h, 1)))
-        return self.left(z), self.right(z)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "autodiff"))
+from multifashion_lenet import MultiFashionLeNet  # noqa: E402
 
 
 def loaded_blas():

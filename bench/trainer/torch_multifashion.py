@@ -7,15 +7,20 @@ max-pool 2, ReLU, linear 500->50, ReLU; per task linear 50->50, ReLU, linear 50-
 equal weighting, and prints per-epoch test accuracy and samples per second (data loading included).
 
 Usage: /usr/bin/python3 torch_multifashion.py [--epochs 20] [--threads 2] [--folder /usr/share/datasets/fashion-mnist]
+       [--train-limit 120000] [--test-limit 10000]
 """
 import argparse
 import gzip
 import json
 import os
+import sys
 import time
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "autodiff"))
+from multifashion_lenet import MultiFashionLeNet  # noqa: E402
 
 
 def read_idx(path):
@@ -59,41 +64,29 @@ def build(images, labels, passes, limit, rng):
     return canvas, left, right
 
 
-class LeNet(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(1, 10, 9)
-        self.conv2 = torch.nn.Conv2d(10, 20, 5)
-        self.fc = torch.nn.Linear(500, 50)
-        self.heads = torch.nn.ModuleList(
-            [torch.nn.Sequential(torch.nn.Linear(50, 50), torch.nn.ReLU(), torch.nn.Linear(50, 10)) for _ in range(2)])
-
-    def forward(self, x):
-        x = torch.relu(torch.max_pool2d(self.conv1(x), 2))
-        x = torch.relu(torch.max_pool2d(self.conv2(x), 2))
-        x = torch.relu(self.fc(torch.flatten(x, 1)))
-        return [h(x) for h in self.heads]
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--folder", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--train-limit", type=int, default=120000, help="training pairs (the job's data.train_limit)")
+    parser.add_argument("--test-limit", type=int, default=10000, help="test pairs (the job's data.test_limit)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     f = lambda name: os.path.join(args.folder, name)
-    train = build(read_idx(f("train-images-idx3-ubyte.gz")), read_idx(f("train-labels-idx1-ubyte.gz")), 2, 120000, rng)
-    test = build(read_idx(f("t10k-images-idx3-ubyte.gz")), read_idx(f("t10k-labels-idx1-ubyte.gz")), 1, 10000, rng)
-    model = LeNet()
+    train = build(read_idx(f("train-images-idx3-ubyte.gz")), read_idx(f("train-labels-idx1-ubyte.gz")), 2, args.train_limit,
+                  rng)
+    test = build(read_idx(f("t10k-images-idx3-ubyte.gz")), read_idx(f("t10k-labels-idx1-ubyte.gz")), 1, args.test_limit, rng)
+    model = MultiFashionLeNet()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     x_test = torch.from_numpy(test[0]).float() / 255
     for epoch in range(args.epochs):
         order = rng.permutation(len(train[0]))
         start = time.perf_counter()
+        cpu_start = time.process_time()
         model.train()
         for b in range(len(order) // 256):
             idx = order[b * 256:(b + 1) * 256]
@@ -105,12 +98,14 @@ def main():
             loss.backward()
             optimizer.step()
         seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start
         model.eval()
         with torch.no_grad():
             out = model(x_test)
         acc = [float((o.argmax(1).numpy() == t).mean()) for o, t in zip(out, test[1:])]
         print(json.dumps({"epoch": epoch + 1, "left": acc[0], "right": acc[1],
-                          "samples_per_second": (len(order) // 256) * 256 / seconds}), flush=True)
+                          "samples_per_second": (len(order) // 256) * 256 / seconds,
+                          "cpu_seconds_per_step": cpu_seconds / (len(order) // 256)}), flush=True)
 
 
 if __name__ == "__main__":

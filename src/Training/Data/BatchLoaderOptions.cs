@@ -20,7 +20,10 @@ public sealed class BatchLoaderOptions
     /// <summary>Gets the job seed. The default is 0.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Gets the number of batches prepared ahead on a background thread; 0 loads on the caller's thread. The default is 2.</summary>
+    /// <summary>
+    /// Gets the number of batches prepared ahead on a background thread; 0 loads on the caller's thread. The default
+    /// is 2.
+    /// </summary>
     public int Prefetch { get; init; } = 2;
 
     /// <summary>Gets the number of threads that fill one batch's rows. The default is 1.</summary>

@@ -30,7 +30,8 @@ public static class IdxFile
             if (header[0] != 0 || header[1] != 0 || header[2] != 0x08 || header[3] is < 1 or > 4)
             {
                 throw new DataSourceException(
-                    $"'{path}' is not an IDX file of unsigned bytes: its magic number is {Convert.ToHexString(header)}, expected 000008 followed by a rank of 1 to 4.");
+                    $"'{path}' is not an IDX file of unsigned bytes: its magic number is " +
+                    $"{Convert.ToHexString(header)}, expected 000008 followed by a rank of 1 to 4.");
             }
 
             var dims = new int[header[3]];

@@ -55,7 +55,9 @@ public sealed class MultiFashionDataset : IDataset
     /// <param name="job">The job: folder, sizes, seed, normalisation and the two tasks.</param>
     /// <param name="split">The split: <c>train</c> or <c>test</c>.</param>
     /// <returns>The data set.</returns>
-    /// <exception cref="DataSourceException">The folder or a file is missing, or the files do not hold 28×28 images and matching labels.</exception>
+    /// <exception cref="DataSourceException">
+    /// The folder or a file is missing, or the files do not hold 28×28 images and matching labels.
+    /// </exception>
     public static MultiFashionDataset Load(JobSpec job, string split)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -177,7 +179,8 @@ public sealed class MultiFashionDataset : IDataset
         if (!Directory.Exists(folder))
         {
             throw new DataSourceException(
-                $"The Fashion-MNIST folder '{folder}' does not exist. Install Debian's dataset-fashion-mnist package, or set 'data.path' to a folder with the four IDX files ({name}.gz and the others).");
+                $"The Fashion-MNIST folder '{folder}' does not exist. Install Debian's dataset-fashion-mnist " +
+                $"package, or set 'data.path' to a folder with the four IDX files ({name}.gz and the others).");
         }
 
         foreach (var candidate in new[] { name + ".gz", name })

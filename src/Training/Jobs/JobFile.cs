@@ -1,4 +1,5 @@
 using MtlOnnx.Training.Jobs.Internal;
+using MtlOnnx.Training.Optimizers;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -311,7 +312,8 @@ public static class JobFile
             var kind = trunkSection?.String("kind") ?? "the default";
             throw (trunkSection ?? top).Error(
                 "kind",
-                $"trunk '{kind}' needs a {required.ToString().ToLowerInvariant()} input, but 'input.kind' is {input.Kind.ToString().ToLowerInvariant()}.");
+                $"trunk '{kind}' needs a {required.ToString().ToLowerInvariant()} input, " +
+                $"but 'input.kind' is {input.Kind.ToString().ToLowerInvariant()}.");
         }
 
         if (trunk.Kind == TrunkKind.Mlp && input.Kind == InputKind.Text)
@@ -339,7 +341,8 @@ public static class JobFile
         {
             throw (top.Section("input") ?? top).Error(
                 "width",
-                $"the shapes data set makes grey {data.Shapes.ImageSize}x{data.Shapes.ImageSize} images, so 'input' must have width and height {data.Shapes.ImageSize} and 1 channel.");
+                $"the shapes data set makes grey {data.Shapes.ImageSize}x{data.Shapes.ImageSize} images, " +
+                $"so 'input' must have width and height {data.Shapes.ImageSize} and 1 channel.");
         }
 
         if (data.Source == DataSourceKind.MultiFashion &&
@@ -675,7 +678,8 @@ public static class JobFile
             if (Array.IndexOf(allowed, metric) < 0)
             {
                 throw s.Error("metrics",
-                    $"metric '{metric}' does not apply to a {kind.ToString().ToLowerInvariant()} task; allowed: {string.Join(", ", allowed)}.");
+                    $"metric '{metric}' does not apply to a {kind.ToString().ToLowerInvariant()} task; " +
+                    $"allowed: {string.Join(", ", allowed)}.");
             }
         }
 
@@ -736,7 +740,7 @@ public static class JobFile
     {
         if (s is null)
         {
-            return new OptimizerSpec();
+            return OptimizerSpec.Adam();
         }
 
         var kind = s.Choice("kind", "sgd", "adam", "adamw") ?? "adam";
@@ -756,23 +760,20 @@ public static class JobFile
             throw s.Error("nesterov", "Nesterov momentum needs a positive 'optimizer.momentum'.");
         }
 
-        return new OptimizerSpec
+        // The job file reads into the optimizer's own spec: the YAML keys map one to one onto its fields.
+        var rate = (float)(s.Number("learning_rate", 1e-12, 100) ?? 1e-3);
+        var decay = (float)(s.Number("weight_decay", 0, 10) ?? (kind == "adamw" ? 1e-2 : 0));
+        var beta1 = (float)(s.Number("beta1", 0, 0.999999) ?? 0.9);
+        var beta2 = (float)(s.Number("beta2", 0, 0.999999) ?? 0.999);
+        var epsilon = (float)(s.Number("epsilon", 1e-20, 1) ?? 1e-8);
+        var spec = kind switch
         {
-            Kind = kind switch
-            {
-                "sgd" => OptimizerKind.Sgd,
-                "adamw" => OptimizerKind.AdamW,
-                _ => OptimizerKind.Adam,
-            },
-            LearningRate = s.Number("learning_rate", 1e-12, 100) ?? 1e-3,
-            WeightDecay = s.Number("weight_decay", 0, 10) ?? (kind == "adamw" ? 1e-2 : 0),
-            Momentum = momentum,
-            Nesterov = nesterov,
-            Beta1 = s.Number("beta1", 0, 0.999999) ?? 0.9,
-            Beta2 = s.Number("beta2", 0, 0.999999) ?? 0.999,
-            Epsilon = s.Number("epsilon", 1e-20, 1) ?? 1e-8,
-            ClipNorm = s.Number("clip_norm", 0) ?? 0,
+            "sgd" => OptimizerSpec.Sgd(rate, (float)momentum, nesterov: nesterov, weightDecay: decay),
+            "adamw" => OptimizerSpec.AdamW(rate, beta1, beta2, epsilon, decay),
+            _ => OptimizerSpec.Adam(rate, beta1, beta2, epsilon, decay),
         };
+        var clip = s.Number("clip_norm", 0) ?? 0;
+        return clip > 0 ? spec with { MaxGradientNorm = (float)clip } : spec;
     }
 
     private static ScheduleSpec ReadSchedule(YamlSection? s)

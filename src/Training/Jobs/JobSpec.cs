@@ -1,3 +1,5 @@
+using MtlOnnx.Training.Optimizers;
+
 namespace MtlOnnx.Training.Jobs;
 
 /// <summary>
@@ -37,7 +39,7 @@ public sealed class JobSpec
     public DataSpec Data { get; init; } = new();
 
     /// <summary>Gets the optimizer.</summary>
-    public OptimizerSpec Optimizer { get; init; } = new();
+    public OptimizerSpec Optimizer { get; init; } = OptimizerSpec.Adam();
 
     /// <summary>Gets the learning-rate schedule.</summary>
     public ScheduleSpec Schedule { get; init; } = new();

@@ -41,7 +41,8 @@ public sealed class CheckpointEvaluator : IDisposable
         Model = ModelFactory.Build(job, new ModelBuildOptions { TargetStatistics = statistics, VocabularySize = _splits.VocabularySize });
         TargetStatistics = statistics;
         _device = TrainingDevice.Resolve(job.Device);
-        _engine = new StepEngine(Model, MultitaskMethods.Create("ew", job.Tasks.Count), Components.Optimizer(job), _device, threads);
+        _engine = new StepEngine(Model, MultitaskMethods.Create("ew", job.Tasks.Count), job.Optimizer,
+            _device, threads, job.Seed);
         _engine.Load(saved, parametersOnly: true);
     }
 

@@ -24,6 +24,9 @@ public sealed class EpochRecord
     /// <summary>Gets or sets the training samples per second, data loading included.</summary>
     public double SamplesPerSecond { get; set; }
 
+    /// <summary>Gets or sets the processor seconds the process spent per training step (all threads, validation excluded).</summary>
+    public double CpuSecondsPerStep { get; set; }
+
     /// <summary>Gets or sets the wall-clock seconds the epoch took, validation included.</summary>
     public double Seconds { get; set; }
 

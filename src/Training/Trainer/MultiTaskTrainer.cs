@@ -21,8 +21,9 @@ namespace MtlOnnx.Training.Trainer;
 /// </summary>
 /// <remarks>
 /// The output folder holds <c>last.ckpt</c> (what <c>--resume</c> reads), <c>best.ckpt</c>, <c>history.json</c>,
-/// <c>metrics.json</c> and <c>report/index.html</c>. Dropout masks are drawn by the runtime from seeded nodes, so
-/// a resumed run that uses dropout follows a different (equally seeded) sequence of masks.
+/// <c>metrics.json</c> and <c>report/index.html</c>. Dropout masks are drawn from the job's seed and the step, and
+/// the checkpoint keeps what the multi-task method was told, so a resumed run draws the same masks and rebuilds the
+/// same loss weights as a run that went through.
 /// </remarks>
 public sealed class MultiTaskTrainer
 {
@@ -74,7 +75,8 @@ public sealed class MultiTaskTrainer
         var model = ModelFactory.Build(_job, splits.BuildOptions());
         var method = Components.Method(_job);
         using var device = TrainingDevice.Resolve(_job.Device, logger);
-        using var engine = new StepEngine(model, method, Components.Optimizer(_job), device, _options.Threads);
+        using var engine = new StepEngine(model, method, _job.Optimizer, device, _options.Threads,
+            _job.Seed);
         var train = new BatchLoader(splits.Train, new BatchLoaderOptions
         {
             BatchSize = _job.Data.BatchSize,
@@ -141,6 +143,7 @@ public sealed class MultiTaskTrainer
         while (state.Epoch < _job.Epochs && !state.Stopped)
         {
             var clock = Stopwatch.StartNew();
+            var processorStart = ProcessorSeconds();
             var samples = 0;
             var batchIndex = state.Batch;
             foreach (var batch in train.Epoch(state.Epoch, state.Batch, CancellationToken.None))
@@ -163,10 +166,13 @@ public sealed class MultiTaskTrainer
             {
                 state.Batch = batchIndex;
                 Save(lastPath, engine, scheduler, state, splits);
-                observer?.OnMessage($"Interrupted: saved {lastPath} at epoch {state.Epoch + 1}, batch {batchIndex}. Run again with --resume to continue.");
+                observer?.OnMessage($"Interrupted: saved {lastPath} at epoch {state.Epoch + 1}, batch {batchIndex}. " +
+                    "Run again with --resume to continue.");
                 break;
             }
 
+            var trainingSeconds = clock.Elapsed.TotalSeconds;
+            var processorPerStep = (ProcessorSeconds() - processorStart) / Math.Max(1, batchIndex - state.Batch);
             var result = Evaluator.Evaluate(engine, model, validation, CancellationToken.None);
             engine.CompleteEpoch();
             var record = new EpochRecord
@@ -177,16 +183,21 @@ public sealed class MultiTaskTrainer
                 ValidationLoss = new Dictionary<string, double>(result.Losses),
                 ValidationMetrics = result.Metrics.ToDictionary(m => m.Key, m => new Dictionary<string, double>(m.Value)),
                 TaskWeights = model.Tasks.Select((t, i) => (t.Task.Name, i)).ToDictionary(p => p.Name,
-                    p => (double)(method.GradientSource == Multitask.GradientSource.None ? engine.LossWeights[p.i] : engine.HeadWeights[p.i])),
+                    p => (double)(method.GradientSource == Multitask.GradientSource.None
+                        ? engine.LossWeights[p.i]
+                        : engine.HeadWeights[p.i])),
                 LearningRate = scheduler?.LearningRate ?? Components.ConstantRate(_job, engine.StepCount),
-                SamplesPerSecond = samples / Math.Max(1e-9, clock.Elapsed.TotalSeconds - 0),
+                SamplesPerSecond = samples / Math.Max(1e-9, trainingSeconds),
+                CpuSecondsPerStep = processorPerStep,
                 Seconds = clock.Elapsed.TotalSeconds,
             };
             history.Add(record);
             observer?.OnEpoch(record);
 
             var quantity = Quantity(result, model);
-            var improved = state.BestEpoch < 0 || (Maximize ? quantity > state.Best + _job.EarlyStopping.MinDelta : quantity < state.Best - _job.EarlyStopping.MinDelta);
+            var delta = _job.EarlyStopping.MinDelta;
+            var improved = state.BestEpoch < 0 ||
+                (Maximize ? quantity > state.Best + delta : quantity < state.Best - delta);
             state.Epoch++;
             state.Batch = 0;
             Array.Clear(state.LossSums);
@@ -284,6 +295,12 @@ public sealed class MultiTaskTrainer
         checkpoint.Save(path);
     }
 
+    private static double ProcessorSeconds()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
+    }
+
     private static void WriteJson<T>(string path, T value)
     {
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(value, s_json));
@@ -330,7 +347,8 @@ public sealed class MultiTaskTrainer
                 CultureInfo.InvariantCulture)).ToArray();
             if (state.LossSums.Length != losses || state.LossWeights.Length != losses)
             {
-                throw new CheckpointMismatchException($"The checkpoint tracks {state.LossSums.Length} losses, but the job's model has {losses}.");
+                throw new CheckpointMismatchException(
+                    $"The checkpoint tracks {state.LossSums.Length} losses, but the job's model has {losses}.");
             }
 
             return state;

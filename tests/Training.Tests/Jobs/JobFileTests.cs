@@ -1,4 +1,5 @@
 using MtlOnnx.Training.Jobs;
+using MtlOnnx.Training.Optimizers;
 
 namespace MtlOnnx.Training.Tests.Jobs;
 

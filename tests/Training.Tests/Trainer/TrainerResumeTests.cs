@@ -21,7 +21,7 @@ public sealed class TrainerResumeTests
         var straight = new MultiTaskTrainer(reference, new TrainerOptions { WriteReport = false, Threads = 1 }).Run();
         using var stop = new CancellationTokenSource();
         var first = new MultiTaskTrainer(interrupted, new TrainerOptions { WriteReport = false, Threads = 1,
-            Observer = new StopAfter(stopAfterSteps, stop) }).Run(stop.Token);
+            Observer = new StopAfterSteps(stopAfterSteps, stop) }).Run(stop.Token);
         var resumed = new MultiTaskTrainer(interrupted, new TrainerOptions { WriteReport = false, Threads = 1, Resume = true }).Run();
 
         Assert.True(first.Interrupted);
@@ -47,30 +47,5 @@ public sealed class TrainerResumeTests
         var error = Assert.Throws<FileNotFoundException>(() => new MultiTaskTrainer(job, new TrainerOptions { Resume = true }).Run());
 
         Assert.Contains("last.ckpt", error.Message, StringComparison.Ordinal);
-    }
-
-    private sealed class StopAfter(int steps, CancellationTokenSource stop) : ITrainingObserver
-    {
-        private int _seen;
-
-        public void OnStart(TrainingPlan plan)
-        {
-        }
-
-        public void OnStep(StepProgress progress)
-        {
-            if (++_seen == steps)
-            {
-                stop.Cancel();
-            }
-        }
-
-        public void OnEpoch(EpochRecord record)
-        {
-        }
-
-        public void OnMessage(string message)
-        {
-        }
     }
 }

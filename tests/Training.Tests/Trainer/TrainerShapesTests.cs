@@ -6,7 +6,13 @@ namespace MtlOnnx.Training.Tests.Trainer;
 
 public sealed class TrainerShapesTests
 {
-    internal static string ShapesJob(string folder, string architecture, string trunk = "{ kind: lenet, channels: [8, 16], kernels: [5, 3], features: 32 }", int epochs = 2, int train = 1536, string extra = "") => $$"""
+    internal static string ShapesJob(
+        string folder,
+        string architecture,
+        string trunk = "{ kind: lenet, channels: [8, 16], kernels: [5, 3], features: 32 }",
+        int epochs = 2,
+        int train = 1536,
+        string extra = "") => $$"""
         name: test
         seed: 5
         epochs: {{epochs}}

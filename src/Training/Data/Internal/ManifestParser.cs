@@ -189,7 +189,8 @@ internal sealed class ManifestParser
         if (missing.Count > 0)
         {
             throw new DataSourceException(
-                $"The manifest '{_name}' has no column {string.Join(", ", missing.Select(m => $"'{m}'"))}. Its header is: {string.Join(", ", header)}.");
+                $"The manifest '{_name}' has no column {string.Join(", ", missing.Select(m => $"'{m}'"))}. " +
+                $"Its header is: {string.Join(", ", header)}.");
         }
     }
 
@@ -256,7 +257,8 @@ internal sealed class ManifestParser
                         classes[t] = index >= 0
                             ? index
                             : throw new DataRowException(_name, row, line, column,
-                                $"label '{label.Scalar}' is not in the label set of task '{task.Name}' ({string.Join(", ", task.Labels)}).");
+                                $"label '{label.Scalar}' is not in the label set of task '{task.Name}' " +
+                                $"({string.Join(", ", task.Labels)}).");
                     }
 
                     break;
@@ -356,7 +358,8 @@ internal sealed class ManifestParser
                 row,
                 line,
                 column,
-                $"'{text}' is not a binary label; use 0/1, true/false, yes/no{(task.Labels.Count == 2 ? $" or {task.Labels[0]}/{task.Labels[1]}" : string.Empty)}."),
+                $"'{text}' is not a binary label; use 0/1, true/false, yes/no" +
+                $"{(task.Labels.Count == 2 ? $" or {task.Labels[0]}/{task.Labels[1]}" : string.Empty)}."),
         };
     }
 

@@ -1,28 +1,16 @@
 using MtlOnnx.Training.Jobs;
 using MtlOnnx.Training.Multitask;
 using MtlOnnx.Training.Schedulers;
-using JobOptimizerKind = MtlOnnx.Training.Jobs.OptimizerKind;
-using OptimizerSpec = MtlOnnx.Training.Optimizers.OptimizerSpec;
 
 namespace MtlOnnx.Training.Trainer.Internal;
 
 /// <summary>Maps a job's optimizer, schedule and multi-task method to the training library's types.</summary>
 internal static class Components
 {
-    public static OptimizerSpec Optimizer(JobSpec job)
-    {
-        var o = job.Optimizer;
-        var spec = o.Kind switch
-        {
-            JobOptimizerKind.Sgd => OptimizerSpec.Sgd((float)o.LearningRate, (float)o.Momentum, 0, o.Nesterov, (float)o.WeightDecay),
-            JobOptimizerKind.AdamW => OptimizerSpec.AdamW((float)o.LearningRate, (float)o.Beta1, (float)o.Beta2,
-                (float)o.Epsilon, (float)o.WeightDecay),
-            _ => OptimizerSpec.Adam((float)o.LearningRate, (float)o.Beta1, (float)o.Beta2, (float)o.Epsilon, (float)o.WeightDecay),
-        };
-        return o.ClipNorm > 0 ? spec with { MaxGradientNorm = (float)o.ClipNorm } : spec;
-    }
-
-    /// <summary>Creates the scheduler, or <see langword="null"/> for a constant rate (warm-up then handled by <see cref="ConstantRate"/>).</summary>
+    /// <summary>
+    /// Creates the scheduler, or <see langword="null"/> for a constant rate (warm-up then handled by
+    /// <see cref="ConstantRate"/>).
+    /// </summary>
     public static LearningRateScheduler? Scheduler(JobSpec job, long totalSteps, int batchesPerEpoch)
     {
         var s = job.Schedule;
@@ -56,7 +44,9 @@ internal static class Components
                 if (job.Weighting.Name is not ("ew" or "sum"))
                 {
                     throw new JobFileException(
-                        $"The job names both the weighting '{job.Weighting.Name}' and the gradient method '{gradients.Name}'; a gradient method sets its own task weights, so use 'weighting: ew' with it.");
+                        $"The job names both the weighting '{job.Weighting.Name}' and the gradient method " +
+                        $"'{gradients.Name}'; a gradient method sets its own task weights, so use 'weighting: ew' " +
+                        "with it.");
                 }
 
                 var options = new Dictionary<string, string>(gradients.Options, StringComparer.Ordinal);

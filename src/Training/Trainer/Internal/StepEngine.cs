@@ -8,7 +8,7 @@ using MtlOnnx.Training.Devices;
 using MtlOnnx.Training.Layers;
 using MtlOnnx.Training.Multitask;
 using MtlOnnx.Training.Optimizers;
-using OptimizerSpec = MtlOnnx.Training.Optimizers.OptimizerSpec;
+using MtlOnnx.Training.Session.Internal;
 
 namespace MtlOnnx.Training.Trainer.Internal;
 
@@ -20,9 +20,14 @@ namespace MtlOnnx.Training.Trainer.Internal;
 /// <remarks>
 /// Parameters live in one flat buffer laid out by <see cref="ParameterLayout"/> and are bound to the graphs as
 /// <see cref="OrtValue"/>s created once over that buffer, so an optimizer step updates what the next run reads.
+/// The training graph runs through an IO binding whose outputs are values over the engine's own buffers (losses,
+/// the flat gradient buffer, the per-task gradient rows), so ONNX Runtime writes the gradients where the optimizer
+/// and the aggregators read them; the values over a batch's buffers are kept for as long as the loader reuses that
+/// batch. A steady training step therefore binds nothing new and allocates only the loss array it returns.
 /// </remarks>
 internal sealed class StepEngine : IDisposable
 {
+    private const ulong DropoutStream = 0xD809_0000UL;
     private readonly MultiTaskModel _model;
     private readonly IMultitaskMethod _method;
     private readonly OptimizerPlan _plan;
@@ -40,8 +45,6 @@ internal sealed class StepEngine : IDisposable
     private readonly InferenceSession? _representationBackward;
     private readonly GradientResult _gradientGraph;
     private readonly GradientResult? _representationGraph;
-    private readonly HashSet<string> _trainInputs;
-    private readonly HashSet<string> _evalInputs;
     private readonly string[] _lossNames;
     private readonly float[] _regularizerWeights;
     private readonly float[] _lossWeights;
@@ -53,16 +56,49 @@ internal sealed class StepEngine : IDisposable
     private readonly float[] _sharedUpdate = [];
     private readonly long _representationWidth;
     private readonly RunOptions _runOptions = new();
+    private readonly bool _rebindEveryRun;
+    private readonly Dictionary<string, OrtValue> _constantInputs = new(StringComparer.Ordinal);
+    private readonly List<BatchValues> _batchValues = [];
+    private readonly SessionBinding _trainBinding;
+    private readonly string[] _trainInputNames;
+    private readonly OrtValue[] _trainInputValues;
+    private readonly string[] _trainOutputNames;
+    private readonly OrtValue?[] _trainOutputValues;
+    private readonly List<OrtValue> _ownedOutputs = [];
+    private readonly float[] _lossBuffer;
+    private readonly (string Target, float[] Buffer)[] _statistics;
+    private readonly int _firstRepresentationOutput;
+    private readonly string[] _evalOutputNames;
+    private readonly MethodJournal _journal;
+    private readonly int _seed;
+    private readonly IReadOnlyList<DropoutMask> _masks;
+    private readonly float[][] _maskBuffers;
+    private readonly OrtValue?[] _maskValues;
+    private float[][] _representationRows = [];
+    private int _representationRowsBound = -1;
+    private int _maskRows = -1;
     private float[] _previousLosses;
 
-    public StepEngine(MultiTaskModel model, IMultitaskMethod method, OptimizerSpec optimizer, TrainingDevice device, int threads)
+    public StepEngine(
+        MultiTaskModel model,
+        IMultitaskMethod method,
+        OptimizerSpec optimizer,
+        TrainingDevice device,
+        int threads,
+        int seed)
     {
         _model = model;
         _method = method;
+        _seed = seed;
         var (forward, values) = TrainingGraphs.ParametersAsInputs(model);
+        var (training, masks) = TrainingGraphs.WithDropoutMasks(forward);
+        _masks = masks;
+        _maskBuffers = new float[masks.Count][];
+        _maskValues = new OrtValue?[masks.Count];
         _shapes = TrainingGraphs.Shapes(model);
         var trainable = model.TrainableNames;
-        _plan = OptimizerPlan.Create(optimizer, trainable.Select(n => new ParameterDescriptor(n, _shapes[n])).ToArray());
+        _plan = OptimizerPlan.Create(optimizer,
+            trainable.Select(n => new ParameterDescriptor(n, _shapes[n])).ToArray());
         _optimizer = new CpuOptimizer(_plan);
         var layout = _plan.Layout;
         _parameters = new float[layout.TotalElementCount];
@@ -82,9 +118,13 @@ internal sealed class StepEngine : IDisposable
         _taskLosses = new float[taskCount];
         _previousLosses = new float[taskCount];
         _headWeights = new float[taskCount];
-        var taskIndex = model.Tasks.Select((t, i) => (t.Task.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
+        _journal = new MethodJournal(taskCount);
+        var taskIndex = model.Tasks.Select((t, i) => (t.Task.Name, i))
+            .ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         var info = model.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
-        _ownerOfParameter = layout.Parameters.Select(p => info[p.Name].IsShared ? -1 : taskIndex[info[p.Name].Owner]).ToArray();
+        _ownerOfParameter = layout.Parameters
+            .Select(p => info[p.Name].IsShared ? -1 : taskIndex[info[p.Name].Owner])
+            .ToArray();
         _sharedParameters = Enumerable.Range(0, layout.Count).Where(i => _ownerOfParameter[i] < 0).ToArray();
 
         var source = method.GradientSource;
@@ -100,17 +140,21 @@ internal sealed class StepEngine : IDisposable
                 _ => [],
             },
         };
-        _gradientGraph = Autodiff.Autodiff.Differentiate(forward, request);
+        _gradientGraph = Autodiff.Autodiff.Differentiate(training, request);
         using var options = device.CreateSessionOptions(threads);
         options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+
+        // Idle intra-op workers spin by default. Here they compete with the loader's producer thread for the same
+        // cores (and, on a shared machine, with other processes): with two threads on two busy cores, spinning cost
+        // about a third of the throughput of Multi-Fashion's LeNet, and not spinning lost nothing measurable.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        _rebindEveryRun = device.IsCuda;
         _train = new InferenceSession(OnnxModelIO.ToBytes(_gradientGraph.Model), options);
-        _trainInputs = _train.InputMetadata.Keys.ToHashSet(StringComparer.Ordinal);
         var evaluation = TrainingGraphs.ToEvaluation(forward);
         _eval = new InferenceSession(OnnxModelIO.ToBytes(evaluation), options);
-        _evalInputs = _eval.InputMetadata.Keys.ToHashSet(StringComparer.Ordinal);
         if (method.LossWeightsUseCurrentLosses || method.RequiresLossesAfterStep)
         {
-            _forwardOnly = new InferenceSession(OnnxModelIO.ToBytes(forward), options);
+            _forwardOnly = new InferenceSession(OnnxModelIO.ToBytes(training), options);
         }
 
         if (source == GradientSource.SharedParameters)
@@ -122,7 +166,7 @@ internal sealed class StepEngine : IDisposable
         else if (source == GradientSource.Representation)
         {
             _representationWidth = TrainingGraphs.RepresentationWidth(model, forward);
-            var (withLoss, loss) = TrainingGraphs.WithRepresentationLoss(forward, model, _representationWidth);
+            var (withLoss, loss) = TrainingGraphs.WithRepresentationLoss(training, model, _representationWidth);
             _representationGraph = Autodiff.Autodiff.Differentiate(withLoss, new GradientRequest
             {
                 Losses = [loss, .. model.Regularizers.Select(r => r.OutputName)],
@@ -130,7 +174,8 @@ internal sealed class StepEngine : IDisposable
                 WithRespectTo = [.. _sharedParameters.Select(i => layout.Parameters[i].Name)],
                 KeepForwardOutputs = false,
             });
-            _representationBackward = new InferenceSession(OnnxModelIO.ToBytes(_representationGraph.Model), options);
+            _representationBackward = new InferenceSession(OnnxModelIO.ToBytes(_representationGraph.Model),
+                options);
         }
 
         for (var i = 0; i < layout.Count; i++)
@@ -146,6 +191,80 @@ internal sealed class StepEngine : IDisposable
             _parameterValues.Add((name, OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                 data.AsMemory(), _shapes[name])));
         }
+
+        foreach (var (name, value) in _parameterValues)
+        {
+            _constantInputs[name] = value;
+        }
+
+        var lossWeights = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _lossWeights.AsMemory(),
+            [_lossWeights.Length]);
+        _parameterValues.Add((TrainingGraphs.LossWeightsInput, lossWeights));
+        _constantInputs[TrainingGraphs.LossWeightsInput] = lossWeights;
+
+        // The training graph's outputs, in binding order: losses, full gradients, per-loss gradients (keyed by loss,
+        // then tensor), statistics.
+        _lossBuffer = new float[_lossNames.Length];
+        _statistics = _gradientGraph.RunningStatisticOutputs
+            .Select(s => (s.Key, new float[_fixed[s.Key].Length]))
+            .ToArray();
+        var outputNames = new List<string>(_lossNames);
+        var outputValues = new List<OrtValue?>();
+        for (var i = 0; i < _lossNames.Length; i++)
+        {
+            outputValues.Add(OwnedOutput(_lossBuffer.AsMemory(i, 1), []));
+        }
+
+        for (var p = 0; p < layout.Count; p++)
+        {
+            var parameter = layout.Parameters[p];
+            outputNames.Add(_gradientGraph.GradientOutputs[parameter.Name]);
+            outputValues.Add(OwnedOutput(_gradients.AsMemory((int)layout.OffsetOf(p), (int)parameter.ElementCount),
+                parameter.Shape));
+        }
+
+        if (source == GradientSource.SharedParameters)
+        {
+            // Each task's gradient of a shared tensor lands in that task's row of the gradient matrix.
+            var position = 0;
+            foreach (var index in _sharedParameters)
+            {
+                var parameter = layout.Parameters[index];
+                var count = (int)parameter.ElementCount;
+                for (var t = 0; t < taskCount; t++)
+                {
+                    outputNames.Add(_gradientGraph.PerLossGradientOutputs[model.Tasks[t].LossName][parameter.Name]);
+                    outputValues.Add(OwnedOutput(_taskRows[t].AsMemory(position, count), parameter.Shape));
+                }
+
+                position += count;
+            }
+        }
+
+        _firstRepresentationOutput = outputNames.Count;
+        if (source == GradientSource.Representation)
+        {
+            // Bound once the row count of the first batch is known.
+            for (var t = 0; t < taskCount; t++)
+            {
+                var perLoss = _gradientGraph.PerLossGradientOutputs[model.Tasks[t].LossName];
+                outputNames.Add(perLoss[model.RepresentationName]);
+                outputValues.Add(null);
+            }
+        }
+
+        foreach (var (target, buffer) in _statistics)
+        {
+            outputNames.Add(_gradientGraph.RunningStatisticOutputs[target]);
+            outputValues.Add(OwnedOutput(buffer.AsMemory(), _shapes[target]));
+        }
+
+        _trainOutputNames = [.. outputNames];
+        _trainOutputValues = [.. outputValues];
+        _trainInputNames = [.. _train.InputNames];
+        _trainInputValues = new OrtValue[_trainInputNames.Length];
+        _trainBinding = new SessionBinding(_train, _trainInputNames.Length, _trainOutputNames.Length);
+        _evalOutputNames = [.. _lossNames, .. model.Tasks.Select(t => t.OutputName)];
     }
 
     public OptimizerPlan Plan => _plan;
@@ -165,9 +284,11 @@ internal sealed class StepEngine : IDisposable
     {
         var taskCount = _model.Tasks.Count;
         var source = _method.GradientSource;
+        DrawMasks(StepCount + 1, batch.Count);
+        float[] basis = [];
         if (source == GradientSource.None)
         {
-            var basis = _previousLosses;
+            basis = _previousLosses;
             if (_method.LossWeightsUseCurrentLosses)
             {
                 basis = Forward(batch)[..taskCount];
@@ -181,64 +302,31 @@ internal sealed class StepEngine : IDisposable
         }
 
         _regularizerWeights.CopyTo(_lossWeights.AsSpan(taskCount));
-        var gradientNames = _plan.Layout.Parameters.Select(p => _gradientGraph.GradientOutputs[p.Name]).ToArray();
-        var perLoss = source switch
+
+        // ONNX Runtime writes losses, gradients and per-task rows straight into the engine's buffers.
+        var values = ValuesOf(batch);
+        for (var i = 0; i < _trainInputNames.Length; i++)
         {
-            GradientSource.SharedParameters => _sharedParameters
-                .SelectMany(i => _model.Tasks.Select(t => _gradientGraph.PerLossGradientOutputs[_plan.Layout.Parameters[i].Name][t.LossName]))
-                .ToArray(),
-            GradientSource.Representation => _model.Tasks.Select(t => _gradientGraph.PerLossGradientOutputs[_model.RepresentationName][t.LossName]).ToArray(),
-            _ => [],
-        };
-        var statistics = _gradientGraph.RunningStatisticOutputs.ToArray();
-        string[] outputs = [.. _lossNames, .. gradientNames, .. perLoss, .. statistics.Select(s => s.Value)];
-        var losses = new float[_lossNames.Length];
-        using (var feeds = Feeds(batch, _trainInputs, withWeights: true))
-        using (var results = _train.Run(_runOptions, feeds.Names, feeds.Values, outputs))
+            _trainInputValues[i] = Input(_trainInputNames[i], values);
+        }
+
+        if (source == GradientSource.Representation && _representationRowsBound != batch.Count)
         {
-            for (var i = 0; i < losses.Length; i++)
-            {
-                losses[i] = results[i].GetTensorDataAsSpan<float>()[0];
-            }
+            BindRepresentationRows(batch.Count);
+        }
 
-            var layout = _plan.Layout;
-            for (var p = 0; p < layout.Count; p++)
-            {
-                results[_lossNames.Length + p].GetTensorDataAsSpan<float>().CopyTo(layout.Slice(_gradients.AsSpan(), p));
-            }
+        _trainBinding.BindCallerValues(_trainInputNames, _trainInputValues, _trainOutputNames, _trainOutputValues!,
+            always: _rebindEveryRun);
+        _train.RunWithBinding(_runOptions, _trainBinding.Binding);
+        if (_rebindEveryRun)
+        {
+            _trainBinding.Binding.SynchronizeBoundOutputs();
+        }
 
-            var offset = _lossNames.Length + layout.Count;
-            if (source == GradientSource.SharedParameters)
-            {
-                long position = 0;
-                var k = 0;
-                foreach (var index in _sharedParameters)
-                {
-                    var count = (int)layout.Parameters[index].ElementCount;
-                    for (var t = 0; t < taskCount; t++)
-                    {
-                        results[offset + k++].GetTensorDataAsSpan<float>().CopyTo(_taskRows[t].AsSpan((int)position, count));
-                    }
-
-                    position += count;
-                }
-            }
-            else if (source == GradientSource.Representation)
-            {
-                var rows = new float[taskCount][];
-                for (var t = 0; t < taskCount; t++)
-                {
-                    rows[t] = results[offset + t].GetTensorDataAsSpan<float>().ToArray();
-                }
-
-                AggregateRepresentation(batch, rows, losses.AsSpan(0, taskCount));
-            }
-
-            offset += perLoss.Length;
-            for (var s = 0; s < statistics.Length; s++)
-            {
-                results[offset + s].GetTensorDataAsSpan<float>().CopyTo(_fixed[statistics[s].Key]);
-            }
+        var losses = (float[])_lossBuffer.Clone();
+        foreach (var (target, buffer) in _statistics)
+        {
+            buffer.CopyTo(_fixed[target], 0);
         }
 
         losses.AsSpan(0, taskCount).CopyTo(_taskLosses);
@@ -246,11 +334,16 @@ internal sealed class StepEngine : IDisposable
         {
             AggregateShared(losses.AsSpan(0, taskCount));
         }
+        else if (source == GradientSource.Representation)
+        {
+            AggregateRepresentation(batch, losses.AsSpan(0, taskCount));
+        }
 
         StepCount++;
         _optimizer.Step(_parameters, _gradients, _first, _second, learningRate, StepCount);
         var after = _method.RequiresLossesAfterStep ? Forward(batch)[..taskCount] : [];
         _method.CompleteStep(_taskLosses, after);
+        _journal.RecordStep(basis, _taskLosses, after);
         _taskLosses.CopyTo(_previousLosses, 0);
         return losses;
     }
@@ -258,9 +351,7 @@ internal sealed class StepEngine : IDisposable
     /// <summary>Runs the evaluation graph on a batch; returns the losses and writes each task's head output.</summary>
     public float[] EvalStep(Batch batch, float[][] taskOutputs)
     {
-        var outputs = _lossNames.Concat(_model.Tasks.Select(t => t.OutputName)).ToArray();
-        using var feeds = Feeds(batch, _evalInputs, withWeights: false);
-        using var results = _eval.Run(_runOptions, feeds.Names, feeds.Values, outputs);
+        using var results = Run(_eval, batch, _evalOutputNames);
         var losses = new float[_lossNames.Length];
         for (var i = 0; i < losses.Length; i++)
         {
@@ -275,7 +366,11 @@ internal sealed class StepEngine : IDisposable
         return losses;
     }
 
-    public void CompleteEpoch() => _method.CompleteEpoch();
+    public void CompleteEpoch()
+    {
+        _method.CompleteEpoch();
+        _journal.RecordEpoch();
+    }
 
     /// <summary>Writes parameters, fixed tensors and optimizer state into a checkpoint.</summary>
     public void Save(TrainingCheckpoint checkpoint)
@@ -301,11 +396,13 @@ internal sealed class StepEngine : IDisposable
 
         foreach (var (name, data) in _fixed)
         {
-            checkpoint.Tensors.Add(new CheckpointTensor(name, CheckpointTensorRole.Frozen, _shapes[name], (float[])data.Clone()));
+            checkpoint.Tensors.Add(new CheckpointTensor(name, CheckpointTensorRole.Frozen, _shapes[name],
+                (float[])data.Clone()));
         }
 
         checkpoint.Step = StepCount;
         checkpoint.Optimizer = _plan.Spec;
+        checkpoint.MethodState = _journal.ToBytes();
     }
 
     /// <summary>Restores parameters, fixed tensors and optimizer state from a checkpoint.</summary>
@@ -343,6 +440,10 @@ internal sealed class StepEngine : IDisposable
         if (!parametersOnly)
         {
             StepCount = checkpoint.Step;
+            if (checkpoint.MethodState is { } state)
+            {
+                _journal.Replay(state, _method, _lossWeights.AsSpan(0, _model.Tasks.Count), _previousLosses);
+            }
         }
     }
 
@@ -371,6 +472,22 @@ internal sealed class StepEngine : IDisposable
             value.Dispose();
         }
 
+        foreach (var value in _ownedOutputs)
+        {
+            value.Dispose();
+        }
+
+        foreach (var values in _batchValues)
+        {
+            values.Dispose();
+        }
+
+        foreach (var mask in _maskValues)
+        {
+            mask?.Dispose();
+        }
+
+        _trainBinding.Dispose();
         _train.Dispose();
         _eval.Dispose();
         _forwardOnly?.Dispose();
@@ -382,11 +499,13 @@ internal sealed class StepEngine : IDisposable
         IReadOnlyList<long> shape, Span<float> destination)
     {
         var tensor = checkpoint.Find(role, name)
-            ?? throw new CheckpointMismatchException($"The checkpoint has no {role} tensor '{name}'; it was written for another model.");
+            ?? throw new CheckpointMismatchException(
+                $"The checkpoint has no {role} tensor '{name}'; it was written for another model.");
         if (!tensor.Shape.SequenceEqual(shape))
         {
             throw new CheckpointMismatchException(
-                $"The checkpoint's tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}], but the model expects [{string.Join(", ", shape)}].");
+                $"The checkpoint's tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}], " +
+                $"but the model expects [{string.Join(", ", shape)}].");
         }
 
         tensor.Data.CopyTo(destination);
@@ -394,10 +513,14 @@ internal sealed class StepEngine : IDisposable
 
     private float[] Forward(Batch batch)
     {
-        var inputs = _forwardOnly!.InputMetadata.Keys.ToHashSet(StringComparer.Ordinal);
-        using var feeds = Feeds(batch, inputs, withWeights: false);
-        using var results = _forwardOnly.Run(_runOptions, feeds.Names, feeds.Values, _lossNames);
-        return results.Select(r => r.GetTensorDataAsSpan<float>()[0]).ToArray();
+        using var results = Run(_forwardOnly!, batch, _lossNames);
+        var losses = new float[results.Count];
+        for (var i = 0; i < losses.Length; i++)
+        {
+            losses[i] = results[i].GetTensorDataAsSpan<float>()[0];
+        }
+
+        return losses;
     }
 
     private void AggregateShared(ReadOnlySpan<float> losses)
@@ -429,24 +552,80 @@ internal sealed class StepEngine : IDisposable
         ScaleHeads();
     }
 
-    private void AggregateRepresentation(Batch batch, float[][] rows, ReadOnlySpan<float> losses)
+    private void AggregateRepresentation(Batch batch, ReadOnlySpan<float> losses)
     {
+        var rows = _representationRows;
         var update = new float[rows[0].Length];
         _method.Aggregate(new GradientMatrix(rows), losses, update, null);
         _method.GetHeadWeights(losses, _headWeights);
         var layout = _plan.Layout;
-        var names = _sharedParameters.Select(i => _representationGraph!.GradientOutputs[layout.Parameters[i].Name]).ToArray();
-        var inputs = _representationBackward!.InputMetadata.Keys.ToHashSet(StringComparer.Ordinal);
-        using var feeds = Feeds(batch, inputs, withWeights: false);
+        var names = _sharedParameters.Select(i => _representationGraph!.GradientOutputs[layout.Parameters[i].Name])
+            .ToArray();
         using var updateValue = OrtValue.CreateTensorValueFromMemory(update, [batch.Count, _representationWidth]);
-        feeds.Add(TrainingGraphs.RepresentationUpdateInput, updateValue);
-        using var results = _representationBackward.Run(_runOptions, feeds.Names, feeds.Values, names);
+        using var results = Run(_representationBackward!, batch, names, (TrainingGraphs.RepresentationUpdateInput,
+            updateValue));
         for (var k = 0; k < _sharedParameters.Length; k++)
         {
             results[k].GetTensorDataAsSpan<float>().CopyTo(layout.Slice(_gradients.AsSpan(), _sharedParameters[k]));
         }
 
         ScaleHeads();
+    }
+
+    private void BindRepresentationRows(int rows)
+    {
+        // The per-task gradients at the representation are [N, F]: new buffers when the row count changes.
+        var taskCount = _model.Tasks.Count;
+        _representationRows = new float[taskCount][];
+        for (var t = 0; t < taskCount; t++)
+        {
+            _representationRows[t] = new float[rows * _representationWidth];
+            var slot = _firstRepresentationOutput + t;
+            var previous = _trainOutputValues[slot];
+            _trainOutputValues[slot] = OwnedOutput(_representationRows[t].AsMemory(), [rows, _representationWidth]);
+            if (previous is not null)
+            {
+                _ownedOutputs.Remove(previous);
+                previous.Dispose();
+            }
+        }
+
+        _representationRowsBound = rows;
+    }
+
+    private void DrawMasks(long step, int rows)
+    {
+        if (_masks.Count == 0)
+        {
+            return;
+        }
+
+        if (rows != _maskRows)
+        {
+            for (var k = 0; k < _masks.Count; k++)
+            {
+                _maskValues[k]?.Dispose();
+                _maskBuffers[k] = new float[rows * _masks[k].SampleSize];
+                _maskValues[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                    _maskBuffers[k].AsMemory(), [rows, .. _masks[k].SampleShape]);
+                _constantInputs[_masks[k].InputName] = _maskValues[k]!;
+            }
+
+            _maskRows = rows;
+        }
+
+        // One stream per dropout and step, from the run's seed: a resumed run draws the masks of the same steps.
+        for (var k = 0; k < _masks.Count; k++)
+        {
+            var random = SeededRandom.Derive((ulong)_seed, DropoutStream + (ulong)k, (ulong)step);
+            var drop = _masks[k].Probability;
+            var scale = 1f / (1f - drop);
+            var buffer = _maskBuffers[k];
+            for (var i = 0; i < buffer.Length; i++)
+            {
+                buffer[i] = random.NextDouble() < drop ? 0f : scale;
+            }
+        }
     }
 
     private void ScaleHeads()
@@ -466,97 +645,72 @@ internal sealed class StepEngine : IDisposable
         }
     }
 
-    private FeedSet Feeds(Batch batch, HashSet<string> wanted, bool withWeights)
+    private OrtValue OwnedOutput(Memory<float> memory, IReadOnlyList<long> shape)
     {
-        var feeds = new FeedSet();
-        var rows = batch.Count;
-        foreach (var input in _model.Inputs)
-        {
-            var shape = new long[input.Shape.Count + 1];
-            shape[0] = rows;
-            for (var i = 0; i < input.Shape.Count; i++)
-            {
-                shape[i + 1] = input.Shape[i];
-            }
-
-            var size = batch.Layout.SampleSize * rows;
-            var value = input.Name switch
-            {
-                ModelInput.TokenIdsName => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    batch.TokenIds.AsMemory(0, size), shape),
-                ModelInput.AttentionMaskName => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    batch.AttentionMask.AsMemory(0, size), shape),
-                _ => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Inputs.AsMemory(0, size), shape),
-            };
-            feeds.AddOwned(input.Name, value);
-        }
-
-        for (var t = 0; t < _model.Tasks.Count; t++)
-        {
-            var task = _model.Tasks[t];
-            var labels = batch.Tasks[t];
-            if (wanted.Contains(task.MaskName))
-            {
-                feeds.AddOwned(task.MaskName, OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                    labels.Mask.AsMemory(0, rows), [rows]));
-            }
-
-            if (!wanted.Contains(task.LabelName))
-            {
-                continue;
-            }
-
-            long[] shape = task.LabelShape.Count == 0 ? [rows] : [rows, task.LabelShape[0]];
-            feeds.AddOwned(task.LabelName, labels.Classes.Length > 0
-                ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, labels.Classes.AsMemory(0, rows), shape)
-                : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, labels.Values.AsMemory(0,
-                    rows * labels.Width), shape));
-        }
-
-        foreach (var (name, value) in _parameterValues)
-        {
-            if (wanted.Contains(name))
-            {
-                feeds.Add(name, value);
-            }
-        }
-
-        if (withWeights)
-        {
-            feeds.AddOwned(TrainingGraphs.LossWeightsInput,
-                OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _lossWeights.AsMemory(),
-                [_lossWeights.Length]));
-        }
-
-        return feeds;
+        var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, [.. shape]);
+        _ownedOutputs.Add(value);
+        return value;
     }
 
-    private sealed class FeedSet : IDisposable
+    /// <summary>Runs a graph with plain <c>Run</c> (outputs allocated by ONNX Runtime) on a batch.</summary>
+    private IDisposableReadOnlyCollection<OrtValue> Run(
+        InferenceSession session,
+        Batch batch,
+        IReadOnlyCollection<string> outputs,
+        (string Name, OrtValue Value)? extra = null)
     {
-        private readonly List<OrtValue> _owned = [];
-
-        public List<string> Names { get; } = [];
-
-        public List<OrtValue> Values { get; } = [];
-
-        public void Add(string name, OrtValue value)
+        var values = ValuesOf(batch);
+        var names = session.InputNames;
+        var inputs = new OrtValue[names.Count];
+        for (var i = 0; i < inputs.Length; i++)
         {
-            Names.Add(name);
-            Values.Add(value);
+            inputs[i] = extra is { } e && e.Name == names[i] ? e.Value : Input(names[i], values);
         }
 
-        public void AddOwned(string name, OrtValue value)
+        return session.Run(_runOptions, names, inputs, outputs);
+    }
+
+    private OrtValue Input(string name, BatchValues batch)
+    {
+        if (batch.TryGet(name, out var value) || _constantInputs.TryGetValue(name, out value))
         {
-            Add(name, value);
-            _owned.Add(value);
+            return value;
         }
 
-        public void Dispose()
+        throw new InvalidOperationException(
+            $"The graph input '{name}' is neither a parameter nor part of a batch of {_model.Tasks.Count} tasks.");
+    }
+
+    /// <summary>Gets the values over a batch's buffers, reusing those made for the same batch object.</summary>
+    private BatchValues ValuesOf(Batch batch)
+    {
+        for (var i = 0; i < _batchValues.Count; i++)
         {
-            foreach (var value in _owned)
+            var cached = _batchValues[i];
+            if (ReferenceEquals(cached.Batch, batch))
             {
-                value.Dispose();
+                if (cached.Rows == batch.Count)
+                {
+                    return cached;
+                }
+
+                cached.Dispose();
+                _batchValues.RemoveAt(i);
+                break;
             }
         }
+
+        // A loader cycles through a few batches per enumeration; forget the oldest ones (and unpin their arrays)
+        // once more batches were seen than any loader keeps.
+        const int Kept = 16;
+        if (_batchValues.Count >= Kept)
+        {
+            _batchValues[0].Dispose();
+            _batchValues.RemoveAt(0);
+        }
+
+        var values = new BatchValues(_model, batch);
+        _batchValues.Add(values);
+        return values;
     }
 }

@@ -32,7 +32,8 @@ internal static class TrainingGraphs
             }
 
             values[initializer.Name] = TensorProtos.ToArray<float>(initializer);
-            copy.Graph.Input.Add(ValueInfos.Tensor(initializer.Name, ElementType.Float, initializer.Dims.Select(d => (Dim)d).ToArray()));
+            copy.Graph.Input.Add(ValueInfos.Tensor(initializer.Name, ElementType.Float,
+                initializer.Dims.Select(d => (Dim)d).ToArray()));
         }
 
         copy.Graph.Initializer.Clear();
@@ -40,39 +41,70 @@ internal static class TrainingGraphs
         return (copy, values);
     }
 
+    /// <summary>
+    /// Returns a copy of a training graph whose training-mode <c>Dropout</c>s multiply by a mask input instead, and
+    /// the masks to feed. ONNX Runtime seeds each <c>Dropout</c> once per session, so its masks would restart with
+    /// every session (a resumed run would draw other masks than a run that went through); the trainer draws the
+    /// masks from the run's seed and the step instead. The backward of the product is the dropout's backward.
+    /// </summary>
+    /// <exception cref="ModelFormatException">A dropout's input has a shape that is not fixed beyond the batch axis.</exception>
+    public static (ModelProto Model, IReadOnlyList<DropoutMask> Masks) WithDropoutMasks(ModelProto training)
+    {
+        var copy = training.Clone();
+        var graph = copy.Graph;
+        var constants = graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        var masks = new List<DropoutMask>();
+        MtlOnnx.Onnx.ShapeInferenceResult? shapes = null;
+        foreach (var node in graph.Node)
+        {
+            // Only a dropout that is in training mode for sure drops anything; others are identities at run time.
+            if (node.OpType != "Dropout" || node.Input.Count < 3 || !IsTrue(constants, node.Input[2]))
+            {
+                continue;
+            }
+
+            var probability = node.Input[1].Length == 0 ? 0.5f
+                : constants.TryGetValue(node.Input[1], out var ratio) ? TensorProtos.ToArray<float>(ratio)[0]
+                : float.NaN;
+            if (float.IsNaN(probability))
+            {
+                continue;
+            }
+
+            shapes ??= MtlOnnx.Onnx.ShapeInference.Infer(graph,
+                copy.OpsetImport.First(o => o.Domain.Length == 0).Version);
+            if (!shapes.TryGetShape(node.Input[0], out var shape) || shape is null || shape.Count < 1 ||
+                shape.Skip(1).Any(d => !d.IsFixed))
+            {
+                throw new ModelFormatException(
+                    $"Dropout node '{node.Name}': the trainer needs the shape of its input '{node.Input[0]}' beyond " +
+                    "the batch axis to draw its masks, but it is not known.");
+            }
+
+            var name = $"dropout_mask_{masks.Count}";
+            var sample = shape.Skip(1).Select(d => d.Value!.Value).ToArray();
+            graph.Input.Add(ValueInfos.Tensor(name, ElementType.Float,
+                [ModelInput.BatchDim, .. sample.Select(d => (Dim)d)]));
+            masks.Add(new DropoutMask(name, probability, sample));
+            var input = node.Input[0];
+            var output = node.Output[0];
+            node.OpType = "Mul";
+            node.Attribute.Clear();
+            node.Input.Clear();
+            node.Input.Add(input);
+            node.Input.Add(name);
+            node.Output.Clear();
+            node.Output.Add(output);
+        }
+
+        return (copy, masks);
+    }
+
     /// <summary>Returns the evaluation form: batch norm reads running statistics, dropout passes values through.</summary>
     public static ModelProto ToEvaluation(ModelProto training)
     {
         var copy = training.Clone();
-        foreach (var node in copy.Graph.Node)
-        {
-            if (node.OpType == "BatchNormalization")
-            {
-                var mode = node.Attribute.FirstOrDefault(a => a.Name == "training_mode");
-                if (mode is not null)
-                {
-                    node.Attribute.Remove(mode);
-                }
-
-                while (node.Output.Count > 1)
-                {
-                    node.Output.RemoveAt(node.Output.Count - 1);
-                }
-            }
-            else if (node.OpType == "Dropout")
-            {
-                while (node.Input.Count > 1)
-                {
-                    node.Input.RemoveAt(node.Input.Count - 1);
-                }
-
-                while (node.Output.Count > 1)
-                {
-                    node.Output.RemoveAt(node.Output.Count - 1);
-                }
-            }
-        }
-
+        Artifacts.Internal.GraphSurgery.SetInferenceMode(copy.Graph);
         return copy;
     }
 
@@ -80,7 +112,10 @@ internal static class TrainingGraphs
     /// Adds the scalar <c>Σ representation · U</c> (U a new input) to a forward graph, whose gradient with respect to
     /// the trunk's parameters is the backward pass of an update U given at the representation.
     /// </summary>
-    public static (ModelProto Model, string Loss) WithRepresentationLoss(ModelProto training, MultiTaskModel model, long width)
+    public static (ModelProto Model, string Loss) WithRepresentationLoss(
+        ModelProto training,
+        MultiTaskModel model,
+        long width)
     {
         var builder = GraphBuilder.FromModel(training);
         var update = builder.AddInput(RepresentationUpdateInput, ElementType.Float, ModelInput.BatchDim, width);
@@ -99,7 +134,8 @@ internal static class TrainingGraphs
     public static long RepresentationWidth(MultiTaskModel model, ModelProto forward)
     {
         // The representation feeds heads or sharing layers whose first parameter's fan-in is its width.
-        var consumer = forward.Graph.Node.FirstOrDefault(n => n.Input.Contains(model.RepresentationName) && n.OpType == "Gemm");
+        var consumer = forward.Graph.Node
+            .FirstOrDefault(n => n.Input.Contains(model.RepresentationName) && n.OpType == "Gemm");
         if (consumer is not null && model.Parameters.FirstOrDefault(p => p.Name == consumer.Input[1]) is { } weight)
         {
             return weight.Shape[^1];
@@ -109,4 +145,7 @@ internal static class TrainingGraphs
     }
 
     internal static bool IsTaskOwned(ParameterInfo parameter) => !parameter.IsShared;
+
+    private static bool IsTrue(Dictionary<string, TensorProto> constants, string name) =>
+        constants.TryGetValue(name, out var tensor) && TensorProtos.ToArray<bool>(tensor) is [true];
 }

@@ -1,0 +1,70 @@
+using Microsoft.ML.OnnxRuntime;
+using MtlOnnx.Training.Architectures;
+using MtlOnnx.Training.Data;
+
+namespace MtlOnnx.Training.Trainer.Internal;
+
+/// <summary>
+/// The <see cref="OrtValue"/>s over one batch's buffers (model inputs, labels and label masks), keyed by graph input
+/// name. The values alias the batch's arrays, so a loader that refills the same batch needs no new values.
+/// </summary>
+internal sealed class BatchValues : IDisposable
+{
+    private readonly Dictionary<string, OrtValue> _values = new(StringComparer.Ordinal);
+
+    public BatchValues(MultiTaskModel model, Batch batch)
+    {
+        Batch = batch;
+        Rows = batch.Count;
+        var rows = batch.Count;
+        var memory = OrtMemoryInfo.DefaultInstance;
+        foreach (var input in model.Inputs)
+        {
+            var shape = new long[input.Shape.Count + 1];
+            shape[0] = rows;
+            for (var i = 0; i < input.Shape.Count; i++)
+            {
+                shape[i + 1] = input.Shape[i];
+            }
+
+            var size = batch.Layout.SampleSize * rows;
+            _values[input.Name] = input.Name switch
+            {
+                ModelInput.TokenIdsName => OrtValue.CreateTensorValueFromMemory(memory,
+                    batch.TokenIds.AsMemory(0, size), shape),
+                ModelInput.AttentionMaskName => OrtValue.CreateTensorValueFromMemory(memory,
+                    batch.AttentionMask.AsMemory(0, size), shape),
+                _ => OrtValue.CreateTensorValueFromMemory(memory, batch.Inputs.AsMemory(0, size), shape),
+            };
+        }
+
+        for (var t = 0; t < model.Tasks.Count; t++)
+        {
+            var task = model.Tasks[t];
+            var labels = batch.Tasks[t];
+            _values[task.MaskName] = OrtValue.CreateTensorValueFromMemory(memory, labels.Mask.AsMemory(0, rows),
+                [rows]);
+            long[] shape = task.LabelShape.Count == 0 ? [rows] : [rows, task.LabelShape[0]];
+            _values[task.LabelName] = labels.Classes.Length > 0
+                ? OrtValue.CreateTensorValueFromMemory(memory, labels.Classes.AsMemory(0, rows), shape)
+                : OrtValue.CreateTensorValueFromMemory(memory, labels.Values.AsMemory(0, rows * labels.Width), shape);
+        }
+    }
+
+    /// <summary>Gets the batch the values alias.</summary>
+    public Batch Batch { get; }
+
+    /// <summary>Gets the row count the values were made for; a batch refilled with another count needs new ones.</summary>
+    public int Rows { get; }
+
+    /// <summary>Gets the value of a graph input, if it is one of the batch's.</summary>
+    public bool TryGet(string name, out OrtValue value) => _values.TryGetValue(name, out value!);
+
+    public void Dispose()
+    {
+        foreach (var value in _values.Values)
+        {
+            value.Dispose();
+        }
+    }
+}
