@@ -3,11 +3,22 @@
 //
 //   dotnet run -c Release --project bench/Multitask -- [--tasks 40] [--parameters 1000000] [--steps 15] [--threads 0]
 //
-// Prints a Markdown table to standard output.
+// Prints a Markdown table to standard output. With --training JOB.yaml it times whole training steps instead, the
+// methods side by side in rotated rounds (see TrainingSteps):
+//
+//   dotnet run -c Release --project bench/Multitask -- --training JOB.yaml --methods ew,pcgrad,mgdaub [--rounds 5]
 using System.Globalization;
+using MtlOnnx.Bench.Multitask;
 using MtlOnnx.Training.Multitask;
 using MtlOnnx.Training.Multitask.Aggregation;
 using MtlOnnx.Training.Multitask.Diagnostics;
+
+if (Array.IndexOf(args, "--training") is >= 0 and var at && at + 1 < args.Length)
+{
+    TrainingSteps.Run(args[at + 1], OptionList(args, "--methods") ?? ["ew", "pcgrad", "mgda", "upgrad", "mgdaub"],
+        Option(args, "--rounds", 5), Option(args, "--threads", 0));
+    return;
+}
 
 int tasks = Option(args, "--tasks", 40);
 int parameters = Option(args, "--parameters", 1_000_000);

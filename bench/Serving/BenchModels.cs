@@ -1,7 +1,5 @@
 using MtlOnnx.ModelCards;
 using MtlOnnx.Onnx;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace MtlOnnx.Serving.Bench;
 
@@ -63,22 +61,6 @@ internal static class BenchModels
             ],
         }.WriteTo(model);
         return OnnxModelIO.ToBytes(model);
-    }
-
-    public static byte[] Png()
-    {
-        using var image = new Image<Rgb24>(Side, Side);
-        for (var y = 0; y < Side; y++)
-        {
-            for (var x = 0; x < Side; x++)
-            {
-                image[x, y] = (x - 16) * (x - 16) + (y - 16) * (y - 16) < 100 ? new Rgb24(240, 200, 40) : new Rgb24(20, 20, 60);
-            }
-        }
-
-        using var stream = new MemoryStream();
-        image.SaveAsPng(stream);
-        return stream.ToArray();
     }
 
     public static string WriteRepository(string root, bool dense = false)

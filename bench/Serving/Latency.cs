@@ -24,6 +24,39 @@ internal sealed record Latency(double P50, double P99, double Mean)
         return new Latency(times[samples / 2], times[(int)(samples * 0.99)], times.Average());
     }
 
+    /// <summary>
+    /// Times several calls round-robin, one of each in turn, so that on a shared machine every call meets the same
+    /// load: a busy spell lands on all of them rather than on whichever block ran during it.
+    /// </summary>
+    public static async Task<Latency[]> MeasureInterleavedAsync(IReadOnlyList<Func<Task>> calls, int warmup,
+        int samples)
+    {
+        for (var i = 0; i < warmup; i++)
+        {
+            foreach (var call in calls)
+            {
+                await call();
+            }
+        }
+
+        var times = calls.Select(_ => new double[samples]).ToArray();
+        for (var i = 0; i < samples; i++)
+        {
+            for (var c = 0; c < calls.Count; c++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await calls[c]();
+                times[c][i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            }
+        }
+
+        return [.. times.Select(t =>
+        {
+            Array.Sort(t);
+            return new Latency(t[samples / 2], t[(int)(samples * 0.99)], t.Average());
+        })];
+    }
+
     public static Latency Measure(Action call, int warmup, int samples) =>
         MeasureAsync(() =>
         {

@@ -54,7 +54,8 @@ public sealed class ExportCommandTests
         Assert.Contains("--fp16 and --int8 cannot be combined", error, StringComparison.Ordinal);
     }
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
+    /// <summary>Runs the mtlonnx command line in process and returns its exit code and both streams.</summary>
+    internal static (int Code, string Output, string Error) Run(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();

@@ -1,4 +1,3 @@
-using MtlOnnx.Cli;
 using MtlOnnx.ModelCards;
 using MtlOnnx.Onnx;
 using MtlOnnx.Training.Data;
@@ -193,11 +192,5 @@ public sealed class TrainerCheckpointExportTests : IClassFixture<TrainedShapesRu
         return batch.Inputs.AsSpan(0, Samples * 16 * 16).ToArray();
     }
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = Program.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => ExportCommandTests.Run(args);
 }

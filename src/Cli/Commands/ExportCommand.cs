@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MtlOnnx.Export;
+using MtlOnnx.ModelCards;
 using MtlOnnx.Training.Jobs;
 using MtlOnnx.Training.Trainer;
 
@@ -116,7 +117,7 @@ public static class ExportCommand
                     Report(ModelExporter.Export(source, options), source, sourceOptions.ValidationSplit, output);
                     return 0;
                 }
-                catch (Exception ex) when (ex is ExportException or JobFileException)
+                catch (Exception ex) when (ex is ExportException or JobFileException or ModelCardException)
                 {
                     // Export errors are the user's input (checkpoint, job, repository, thresholds): one line, no trace.
                     var line = string.Join(' ', ex.Message.Split('\n', StringSplitOptions.TrimEntries));

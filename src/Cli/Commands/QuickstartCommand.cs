@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MtlOnnx.Export;
+using MtlOnnx.ModelCards;
 using MtlOnnx.Training.Jobs;
 using MtlOnnx.Training.Trainer;
 
@@ -137,7 +138,8 @@ public static class QuickstartCommand
             });
             output.WriteLine($"Exported: {exported.ModelPath}");
         }
-        catch (Exception ex) when (ex is ExportException or ArgumentException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is ExportException or ModelCardException or ArgumentException
+            or InvalidOperationException or IOException)
         {
             error.WriteLine($"mtlonnx quickstart: the model trained but could not be exported: {ex.Message}");
         }

@@ -21,6 +21,11 @@ public sealed class ComparisonOptions
     /// </summary>
     public string? OutputDirectory { get; init; }
 
+    /// <summary>
+    /// Gets whether the single-task baselines are trained; without them the table has no Δm%. The default is true.
+    /// </summary>
+    public bool IncludeBaselines { get; init; } = true;
+
     /// <summary>Gets the number of ONNX Runtime threads of each run; 0 lets the runtime choose. The default is 0.</summary>
     public int Threads { get; init; }
 

@@ -77,7 +77,7 @@ public sealed class MethodComparison
         Plan = [.. Enumerable.Range(0, options.Seeds).SelectMany(k => Seed(job.Seed + k))];
 
         IEnumerable<ComparisonRunPlan> Seed(int seed) =>
-            job.Tasks.Select(t => new ComparisonRunPlan(null, t.Name, seed))
+            job.Tasks.Where(_ => options.IncludeBaselines).Select(t => new ComparisonRunPlan(null, t.Name, seed))
                 .Concat(options.Methods.Select(m => new ComparisonRunPlan(m, null, seed)));
     }
 

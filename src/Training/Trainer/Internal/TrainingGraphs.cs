@@ -104,35 +104,7 @@ internal static class TrainingGraphs
     public static ModelProto ToEvaluation(ModelProto training)
     {
         var copy = training.Clone();
-        foreach (var node in copy.Graph.Node)
-        {
-            if (node.OpType == "BatchNormalization")
-            {
-                var mode = node.Attribute.FirstOrDefault(a => a.Name == "training_mode");
-                if (mode is not null)
-                {
-                    node.Attribute.Remove(mode);
-                }
-
-                while (node.Output.Count > 1)
-                {
-                    node.Output.RemoveAt(node.Output.Count - 1);
-                }
-            }
-            else if (node.OpType == "Dropout")
-            {
-                while (node.Input.Count > 1)
-                {
-                    node.Input.RemoveAt(node.Input.Count - 1);
-                }
-
-                while (node.Output.Count > 1)
-                {
-                    node.Output.RemoveAt(node.Output.Count - 1);
-                }
-            }
-        }
-
+        Artifacts.Internal.GraphSurgery.SetInferenceMode(copy.Graph);
         return copy;
     }
 
