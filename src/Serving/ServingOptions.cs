@@ -24,7 +24,9 @@ public sealed class ServingOptions
     /// <summary>Gets or sets how often the repository is scanned in <see cref="ModelControlMode.Poll"/> mode. Defaults to 15 s.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Gets or sets the address the server listens on. Defaults to <c>127.0.0.1</c>; <c>0.0.0.0</c> or <c>::</c> for all.</summary>
+    /// <summary>
+    /// Gets or sets the address the server listens on. Defaults to <c>127.0.0.1</c>; <c>0.0.0.0</c> or <c>::</c> for all.
+    /// </summary>
     public string Address { get; set; } = "127.0.0.1";
 
     /// <summary>Gets or sets the gRPC port; 0 picks a free port. Defaults to 8001, Triton's gRPC port.</summary>
