@@ -5,6 +5,10 @@ task linear 50->50, ReLU, linear 50->10. It matches MtlOnnx's LeNet trunk with t
 multi-fashion-lenet preset) and the forward graphs of bench/MtlOnnx.Bench.Autodiff and bench/MtlOnnx.Bench.Session.
 """
 
+import argparse
+import json
+import time
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -36,3 +40,56 @@ class MultiFashionLeNet(nn.Module):
         h = F.relu(F.max_pool2d(self.conv2(h), 2))
         z = F.relu(self.fc(torch.flatten(h, 1)))
         return self.left(z), self.right(z)
+
+
+def step_arguments(description):
+    """Parses the options every step benchmark takes: batch, threads, iterations, warm-up steps and a JSON path."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--iterations", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--json")
+    return parser.parse_args()
+
+
+def seeded_batch(args):
+    """Sets the threads and seed, then returns the model and one random batch: images in [-1, 1] and both labels."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    model = MultiFashionLeNet()
+    x = torch.rand(args.batch, 1, 36, 36) * 2 - 1
+    left = torch.randint(0, 10, (args.batch,))
+    right = torch.randint(0, 10, (args.batch,))
+    return model, x, left, right
+
+
+def time_ms(function, iterations):
+    """Calls a function the given number of times and returns each call's wall time in milliseconds."""
+    times = []
+    for _ in range(iterations):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def loaded_blas():
+    """Names the BLAS in use: Debian's torch links the system's libblas.so.3, whichever library is mapped now."""
+    with open("/proc/self/maps") as maps:
+        text = maps.read()
+    for name in ("openblas", "blis", "mkl"):
+        if "lib" + name in text:
+            return name
+    return "reference (netlib)"
+
+
+def report(args, **figures):
+    """Prints the PyTorch side's JSON line (and writes it to --json): the setup, then the given figures."""
+    fields = {"side": "pytorch", "version": torch.__version__, "blas": loaded_blas(), "batch": args.batch,
+              "threads": args.threads, "iterations": args.iterations, **figures}
+    line = json.dumps(fields)
+    print(line)
+    if args.json:
+        with open(args.json, "w") as f:
+            f.write(line)

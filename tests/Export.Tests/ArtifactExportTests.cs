@@ -9,7 +9,7 @@ public sealed class ArtifactExportTests
     [Fact]
     public void Export_FromGeneratedArtifacts_VerifiesAgainstTheirEvalGraph()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var model = TestModel.LeNet();
 
         // The forward graph as a model builder leaves it: parameters as initializers, losses as outputs.

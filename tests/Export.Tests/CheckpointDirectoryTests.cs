@@ -27,7 +27,7 @@ public sealed class CheckpointDirectoryTests
     [Fact]
     public void Export_FromCheckpointDirectory_WritesVerifiedModel()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var checkpoint = Write(temp.Combine("shapes-run"), s_model);
 
         var result = ModelExporter.Export(new ExportOptions { Checkpoint = checkpoint, Repository = temp.Combine("repo") });
@@ -45,7 +45,7 @@ public sealed class CheckpointDirectoryTests
     [InlineData(CheckpointDirectory.ModelCardFileName)]
     public void Export_CheckpointDirectoryMissingAFile_ThrowsNamingIt(string file)
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var checkpoint = Write(temp.Combine("run"), s_model);
         File.Delete(Path.Combine(checkpoint, file));
 
@@ -59,7 +59,7 @@ public sealed class CheckpointDirectoryTests
     [Fact]
     public void Export_MissingCheckpointDirectory_Throws()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
 
         var error = Assert.Throws<ExportException>(() =>
             ModelExporter.Export(new ExportOptions { Checkpoint = temp.Combine("nope"), Repository = temp.Combine("repo") }));
@@ -71,7 +71,7 @@ public sealed class CheckpointDirectoryTests
     [Fact]
     public void Export_CorruptCheckpoint_ThrowsAndWritesNothing()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var checkpoint = Write(temp.Combine("run"), s_model);
         File.WriteAllBytes(Path.Combine(checkpoint, CheckpointDirectory.CheckpointFileName), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
@@ -85,7 +85,7 @@ public sealed class CheckpointDirectoryTests
     [Fact]
     public void Export_CheckpointOfAnotherModel_ThrowsMismatchAndWritesNothing()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var checkpoint = Write(temp.Combine("run"), s_model, TestModel.LeNet(imageSize: 16).Parameters);
 
         var error = Assert.Throws<ParameterMismatchException>(() =>

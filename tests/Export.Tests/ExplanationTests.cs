@@ -10,7 +10,7 @@ public sealed class ExplanationTests
     [Fact]
     public void Explain_Saliency_MatchesFiniteDifferencesOfExportedModel()
     {
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
         var result = ModelExporter.Export(
             ModelExporterTests.Source(s_model),
             new ExportOptions { Repository = repo.Path, Explain = true });
@@ -55,7 +55,7 @@ public sealed class ExplanationTests
     public void Explain_PassesOnnxCheckerFullCheck()
     {
         ExternalTools.RequirePythonOnnx();
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
         var result = ModelExporter.Export(
             ModelExporterTests.Source(s_model),
             new ExportOptions { Repository = repo.Path, Explain = true, Precision = ExportPrecision.Int8 });

@@ -9,7 +9,7 @@ public sealed class ExportCommandTests
     [Fact]
     public void Export_Command_WritesRepositoryAndReports()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var checkpoint = CheckpointDirectoryTests.Write(temp.Combine("run"), s_model);
         var repo = temp.Combine("repo");
 
@@ -28,25 +28,25 @@ public sealed class ExportCommandTests
     [Fact]
     public void Export_CommandOnExistingVersion_FailsWithOneLineAndKeepsFiles()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var checkpoint = CheckpointDirectoryTests.Write(temp.Combine("run"), s_model);
         var repo = temp.Combine("repo");
         Assert.Equal(0, Run("export", checkpoint, "--repository", repo, "--version", "2").Code);
-        var before = TempDirectory.Snapshot(repo);
+        var before = TempFolder.Snapshot(repo);
 
         var (code, _, error) = Run("export", checkpoint, "--repository", repo, "--version", "2");
 
         Assert.Equal(1, code);
         Assert.StartsWith("mtlonnx export: Version 2 of model 'run' already exists", error, StringComparison.Ordinal);
         Assert.Single(error.Trim().Split('\n'));
-        Assert.Equal(before.Keys, TempDirectory.Snapshot(repo).Keys);
+        Assert.Equal(before.Keys, TempFolder.Snapshot(repo).Keys);
         Assert.Equal(0, Run("export", checkpoint, "--repository", repo, "--version", "2", "--force", "--no-verify").Code);
     }
 
     [Fact]
     public void Export_CommandWithBothPrecisions_IsRejected()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
 
         var (code, _, error) = Run("export", temp.Path, "--repository", temp.Combine("repo"), "--fp16", "--int8");
 

@@ -14,7 +14,7 @@ public sealed class ExternalRuntimeTests
     public void Export_PassesOnnxCheckerFullCheck(ExportPrecision precision)
     {
         ExternalTools.RequirePythonOnnx();
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
         var result = ModelExporter.Export(
             ModelExporterTests.Source(s_model),
             new ExportOptions { Repository = repo.Path, Precision = precision });
@@ -37,7 +37,7 @@ public sealed class ExternalRuntimeTests
     {
         var node = ExternalTools.Node();
         var cache = ExternalTools.OrtWeb();
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
         var result = ModelExporter.Export(
             ModelExporterTests.Source(s_model),
             new ExportOptions { Repository = repo.Path, Precision = precision });

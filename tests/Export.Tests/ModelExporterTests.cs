@@ -21,7 +21,7 @@ public sealed class ModelExporterTests
     [Fact]
     public void Export_LeNet_WritesTritonRepositoryLayout()
     {
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
 
         var result = ModelExporter.Export(Source(s_model), new ExportOptions { Repository = repo.Path });
 
@@ -56,14 +56,14 @@ public sealed class ModelExporterTests
     [Fact]
     public void Export_SameSourceTwice_WritesByteIdenticalFiles()
     {
-        using var first = new TempDirectory();
-        using var second = new TempDirectory();
+        using var first = new TempFolder();
+        using var second = new TempFolder();
 
         ModelExporter.Export(Source(s_model), new ExportOptions { Repository = first.Path });
         ModelExporter.Export(Source(TestModel.LeNet()), new ExportOptions { Repository = second.Path });
 
-        var a = TempDirectory.Snapshot(first.Path);
-        var b = TempDirectory.Snapshot(second.Path);
+        var a = TempFolder.Snapshot(first.Path);
+        var b = TempFolder.Snapshot(second.Path);
         Assert.Equal(a.Keys, b.Keys);
         foreach (var key in a.Keys)
         {
@@ -74,7 +74,7 @@ public sealed class ModelExporterTests
     [Fact]
     public void Export_WithoutVersion_TakesNextNumber()
     {
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
 
         ModelExporter.Export(Source(s_model), new ExportOptions { Repository = repo.Path });
         var second = ModelExporter.Export(Source(s_model), new ExportOptions { Repository = repo.Path, Verify = false });
@@ -86,23 +86,23 @@ public sealed class ModelExporterTests
     [Fact]
     public void Export_ExistingVersion_IsRefusedAndRepositoryUnchanged()
     {
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
         ModelExporter.Export(Source(s_model), new ExportOptions { Repository = repo.Path, Version = "3" });
         File.WriteAllText(repo.Combine("lenet", "3", "model.onnx"), "earlier");
-        var before = TempDirectory.Snapshot(repo.Path);
+        var before = TempFolder.Snapshot(repo.Path);
 
         var error = Assert.Throws<ModelRepositoryException>(() =>
             ModelExporter.Export(Source(s_model), new ExportOptions { Repository = repo.Path, Version = "3" }));
 
         Assert.Contains("Version 3 of model 'lenet' already exists", error.Message, StringComparison.Ordinal);
         Assert.Contains("--force", error.Message, StringComparison.Ordinal);
-        AssertSameTree(before, TempDirectory.Snapshot(repo.Path));
+        AssertSameTree(before, TempFolder.Snapshot(repo.Path));
     }
 
     [Fact]
     public void Export_ExistingVersionWithForce_ReplacesIt()
     {
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
         ModelExporter.Export(Source(s_model), new ExportOptions { Repository = repo.Path, Version = "3" });
         File.WriteAllText(repo.Combine("lenet", "3", "stale.txt"), "from an earlier export");
 
@@ -116,30 +116,30 @@ public sealed class ModelExporterTests
     [Fact]
     public void Export_RepositoryUnderAFile_ThrowsAndCreatesNothing()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var file = temp.Combine("not-a-folder");
         File.WriteAllText(file, "x");
-        var before = TempDirectory.Snapshot(temp.Path);
+        var before = TempFolder.Snapshot(temp.Path);
 
         var error = Assert.Throws<ModelRepositoryException>(() =>
             ModelExporter.Export(Source(s_model), new ExportOptions { Repository = Path.Combine(file, "repo") }));
 
         Assert.Contains("Cannot write to the model repository", error.Message, StringComparison.Ordinal);
-        AssertSameTree(before, TempDirectory.Snapshot(temp.Path));
+        AssertSameTree(before, TempFolder.Snapshot(temp.Path));
     }
 
     [Fact]
     public void Export_ModelFolderTakenByAFile_ThrowsAndRepositoryUnchanged()
     {
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
         File.WriteAllText(repo.Combine("lenet"), "a file where the model folder would go");
-        var before = TempDirectory.Snapshot(repo.Path);
+        var before = TempFolder.Snapshot(repo.Path);
 
         var error = Assert.Throws<ModelRepositoryException>(() =>
             ModelExporter.Export(Source(s_model), new ExportOptions { Repository = repo.Path, Version = "1" }));
 
         Assert.Contains("is a file", error.Message, StringComparison.Ordinal);
-        AssertSameTree(before, TempDirectory.Snapshot(repo.Path));
+        AssertSameTree(before, TempFolder.Snapshot(repo.Path));
     }
 
     [Theory]
@@ -148,7 +148,7 @@ public sealed class ModelExporterTests
     [InlineData("lenet", "v2")]
     public void Export_InvalidNameOrVersion_Throws(string name, string version)
     {
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
 
         Assert.Throws<ModelRepositoryException>(() =>
             ModelExporter.Export(Source(s_model), new ExportOptions { Repository = repo.Path, Name = name, Version = version }));
@@ -158,7 +158,7 @@ public sealed class ModelExporterTests
     [Fact]
     public void Export_MismatchedCheckpoint_ThrowsAndWritesNothing()
     {
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
         var other = TestModel.LeNet(imageSize: 16);
         var source = new ExportSource(s_model.Eval, other.Parameters, s_model.Tasks) { InputNames = [s_model.InputName] };
 
@@ -172,7 +172,7 @@ public sealed class ModelExporterTests
     [Fact]
     public void Export_GraphWhoseOutputsDrift_FailsVerificationAndWritesNothing()
     {
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
         var b = GraphBuilder.FromModel(s_model.Eval);
         var noise = b.Node("RandomUniformLike", [new GraphValue(s_model.Tasks[1].SourceOutput)]);
         var noisy = b.Add(new GraphValue(s_model.Tasks[1].SourceOutput), noise);

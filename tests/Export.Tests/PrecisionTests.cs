@@ -13,7 +13,7 @@ public sealed class PrecisionTests
     [InlineData(ExportPrecision.Int8, 0.30, 1.0)]
     public void Export_ReducedPrecision_IsSmallerAndClose(ExportPrecision precision, double maxSizeRatio, double maxDifference)
     {
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
 
         var result = ModelExporter.Export(
             ModelExporterTests.Source(s_model, FloatValidation(s_model)),
@@ -82,7 +82,7 @@ public sealed class PrecisionTests
     [Fact]
     public void Export_Int8BeyondThreshold_IsRefusedWithFiguresAndWritesNothing()
     {
-        using var repo = new TempDirectory();
+        using var repo = new TempFolder();
 
         // Regression targets equal to the float32 outputs: float32 has zero error, so any INT8 error is an increase.
         var error = Assert.Throws<PrecisionRejectedException>(() => ModelExporter.Export(

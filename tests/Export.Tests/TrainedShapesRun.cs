@@ -9,7 +9,7 @@ namespace MtlOnnx.Export.Tests;
 /// </summary>
 public sealed class TrainedShapesRun : IDisposable
 {
-    private readonly TempDirectory _temp = new();
+    private readonly TempFolder _temp = new();
 
     /// <summary>Trains the job.</summary>
     public TrainedShapesRun()

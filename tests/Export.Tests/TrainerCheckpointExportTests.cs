@@ -63,8 +63,8 @@ public sealed class TrainerCheckpointExportTests : IClassFixture<TrainedShapesRu
         Assert.Equal(0, Run("export", _run.Checkpoint, "--job", _run.JobPath, "--repository", first).Code);
         Assert.Equal(0, Run("export", _run.Checkpoint, "--job", _run.JobPath, "--repository", second).Code);
 
-        var a = TempDirectory.Snapshot(first);
-        var b = TempDirectory.Snapshot(second);
+        var a = TempFolder.Snapshot(first);
+        var b = TempFolder.Snapshot(second);
         Assert.Equal(a.Keys, b.Keys);
         Assert.All(a, pair => Assert.Equal(pair.Value, b[pair.Key]));
     }
@@ -134,14 +134,14 @@ public sealed class TrainerCheckpointExportTests : IClassFixture<TrainedShapesRu
     {
         var repo = _run.Folder("repo-existing");
         Assert.Equal(0, Run("export", _run.Checkpoint, "--job", _run.JobPath, "--repository", repo).Code);
-        var before = TempDirectory.Snapshot(repo);
+        var before = TempFolder.Snapshot(repo);
 
         var (code, _, error) = Run("export", _run.Checkpoint, "--job", _run.JobPath, "--repository", repo,
             "--version", "1", "--int8");
 
         Assert.Equal(1, code);
         Assert.Contains("Version 1 of model 'tiny-shapes' already exists", error, StringComparison.Ordinal);
-        var after = TempDirectory.Snapshot(repo);
+        var after = TempFolder.Snapshot(repo);
         Assert.Equal(before.Keys, after.Keys);
         Assert.All(before, pair => Assert.Equal(pair.Value, after[pair.Key]));
 

@@ -14,7 +14,7 @@ public sealed class TrainerCheckpointTextTests
     [Fact]
     public void Export_TextJobCheckpoint_CarriesTheTokenizerFileAndItsHash()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var vocabulary = WriteTickets(temp);
         var jobText = $$"""
             name: tickets
@@ -60,7 +60,7 @@ public sealed class TrainerCheckpointTextTests
         Assert.True(result.VerifiedDifference <= 1e-5, $"verified difference {result.VerifiedDifference}");
     }
 
-    private static string WriteTickets(TempDirectory temp)
+    private static string WriteTickets(TempFolder temp)
     {
         var vocabulary = temp.Combine("vocab.txt");
         string[] special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];

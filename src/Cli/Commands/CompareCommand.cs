@@ -104,53 +104,24 @@ public static class CompareCommand
         console.MarkupLineInterpolated(
             $"[bold]Comparing {string.Join(", ", options.Methods)} on {job.Name}: {comparison.Plan.Count} runs.[/]");
 
-        using var stop = new CancellationTokenSource();
-        void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        using var stop = new CtrlCStop();
+        var result = CtrlCStop.WithProgress(
+            console, context => progress.Context = context, () => comparison.Run(stop.Token));
+        output.WriteLine();
+        output.Write(result.Table.ToMarkdown());
+        output.WriteLine();
+        output.WriteLine($"Table: {result.Files.Markdown} and {result.Files.Csv}");
+        if (result.Files.Plot is not null)
         {
-            e.Cancel = true;
-            stop.Cancel();
+            output.WriteLine($"Plot: {result.Files.Plot}");
         }
 
-        Console.CancelKeyPress += OnCancel;
-        try
+        if (result.Interrupted)
         {
-            ComparisonResult? result = null;
-            if (console.Profile.Capabilities.Interactive)
-            {
-                console.Progress()
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                        new RemainingTimeColumn())
-                    .Start(context =>
-                    {
-                        progress.Context = context;
-                        result = comparison.Run(stop.Token);
-                    });
-            }
-            else
-            {
-                result = comparison.Run(stop.Token);
-            }
-
-            output.WriteLine();
-            output.Write(result!.Table.ToMarkdown());
-            output.WriteLine();
-            output.WriteLine($"Table: {result.Files.Markdown} and {result.Files.Csv}");
-            if (result.Files.Plot is not null)
-            {
-                output.WriteLine($"Plot: {result.Files.Plot}");
-            }
-
-            if (result.Interrupted)
-            {
-                output.WriteLine($"Stopped by Ctrl+C after {result.Runs.Count} of {comparison.Plan.Count} runs.");
-            }
-
-            return result;
+            output.WriteLine($"Stopped by Ctrl+C after {result.Runs.Count} of {comparison.Plan.Count} runs.");
         }
-        finally
-        {
-            Console.CancelKeyPress -= OnCancel;
-        }
+
+        return result;
     }
 
     /// <summary>A bar over the runs and one over the current run's steps; a plain line per finished run.</summary>

@@ -49,49 +49,20 @@ public static class TrainCommand
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(output);
-        using var stop = new CancellationTokenSource();
-        void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        using var stop = new CtrlCStop();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        if (!console.Profile.Capabilities.Interactive)
         {
-            // The first Ctrl+C asks for a clean stop; the process stays alive until the checkpoint is written.
-            e.Cancel = true;
-            stop.Cancel();
+            // Logs and pipes: keep one epoch per line instead of wrapping at 80 columns.
+            console.Profile.Width = 400;
         }
 
-        Console.CancelKeyPress += OnCancel;
-        try
-        {
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
-            if (!console.Profile.Capabilities.Interactive)
-            {
-                // Logs and pipes: keep one epoch per line instead of wrapping at 80 columns.
-                console.Profile.Width = 400;
-            }
-
-            var progress = new TrainingProgress(console);
-            var options = new TrainerOptions { Resume = resume, Threads = threads, Observer = progress };
-            TrainingResult? result = null;
-            if (console.Profile.Capabilities.Interactive)
-            {
-                console.Progress()
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                    .Start(context =>
-                    {
-                        progress.Context = context;
-                        result = new MultiTaskTrainer(job, options).Run(stop.Token);
-                    });
-            }
-            else
-            {
-                result = new MultiTaskTrainer(job, options).Run(stop.Token);
-            }
-
-            Summarize(result!, output);
-            return result!;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= OnCancel;
-        }
+        var progress = new TrainingProgress(console);
+        var options = new TrainerOptions { Resume = resume, Threads = threads, Observer = progress };
+        var result = CtrlCStop.WithProgress(
+            console, context => progress.Context = context, () => new MultiTaskTrainer(job, options).Run(stop.Token));
+        Summarize(result, output);
+        return result;
     }
 
     /// <summary>Runs a command body and reports a user's mistake (bad job, data or checkpoint) as one line with exit code 1.</summary>

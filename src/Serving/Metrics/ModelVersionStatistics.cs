@@ -101,6 +101,17 @@ internal sealed class ModelVersionStatistics
         Interlocked.Increment(ref _failures[(int)reason]);
     }
 
+    /// <summary>Records a request that failed with a gRPC status, counted under the reason the status stands for.</summary>
+    /// <param name="requestNs">Its duration on the server.</param>
+    /// <param name="code">The status it failed with.</param>
+    public void RecordFailure(long requestNs, Grpc.Core.StatusCode code) => RecordFailure(requestNs, code switch
+    {
+        Grpc.Core.StatusCode.ResourceExhausted or Grpc.Core.StatusCode.Unavailable => FailureReason.Rejected,
+        Grpc.Core.StatusCode.Cancelled or Grpc.Core.StatusCode.DeadlineExceeded => FailureReason.Canceled,
+        Grpc.Core.StatusCode.Internal => FailureReason.Backend,
+        _ => FailureReason.Other,
+    });
+
     /// <summary>The compute counters of one batch size.</summary>
     internal sealed class BatchCounters
     {

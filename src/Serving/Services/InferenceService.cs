@@ -115,7 +115,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         }
         catch (ServingException error)
         {
-            model.Statistics.RecordFailure(Clock.Nanoseconds(started, Clock.Now), Reason(error.Code));
+            model.Statistics.RecordFailure(Clock.Nanoseconds(started, Clock.Now), error.Code);
             throw;
         }
         finally
@@ -184,14 +184,6 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         await _repository.UnloadAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false);
         return new RepositoryModelUnloadResponse();
     }
-
-    private static FailureReason Reason(StatusCode code) => code switch
-    {
-        StatusCode.ResourceExhausted or StatusCode.Unavailable => FailureReason.Rejected,
-        StatusCode.Cancelled or StatusCode.DeadlineExceeded => FailureReason.Canceled,
-        StatusCode.Internal => FailureReason.Backend,
-        _ => FailureReason.Other,
-    };
 
     private void CheckRepositoryName(string name)
     {

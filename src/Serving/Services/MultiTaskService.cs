@@ -226,10 +226,7 @@ internal sealed class MultiTaskService : MultiTask.MultiTaskBase
         }
         catch (ServingException error)
         {
-            var reason = error.Code is StatusCode.ResourceExhausted or StatusCode.Unavailable
-                ? FailureReason.Rejected
-                : FailureReason.Other;
-            model.Statistics.RecordFailure(Clock.Nanoseconds(started, Clock.Now), reason);
+            model.Statistics.RecordFailure(Clock.Nanoseconds(started, Clock.Now), error.Code);
             throw;
         }
         finally

@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using MtlOnnx.Onnx;
 using MtlOnnx.Training.Devices;
 using MtlOnnx.Training.Optimizers;
+using MtlOnnx.Training.Tests.Autodiff.Support;
 
 namespace MtlOnnx.Training.Tests.Devices;
 
@@ -33,20 +34,20 @@ public sealed class TrainingDeviceTests
     [Fact]
     public void Auto_WithoutCuda_FallsBackWithOneLogLine_AndCudaFailsClearly()
     {
-        var logger = new RecordingLogger();
+        var logger = new ListLogger();
         using var auto = TrainingDevice.Resolve("auto", logger);
 
         if (auto.IsCuda)
         {
             // A machine with a working CUDA provider: auto picks it and says nothing about a fallback.
             Assert.Null(auto.FallbackReason);
-            Assert.DoesNotContain(logger.Lines, l => l.Level == LogLevel.Warning);
+            Assert.DoesNotContain(logger.Entries, l => l.Level == LogLevel.Warning);
             using var cuda = TrainingDevice.Resolve("cuda");
             Assert.True(cuda.IsCuda);
             return;
         }
 
-        var warning = Assert.Single(logger.Lines, l => l.Level == LogLevel.Warning);
+        var warning = Assert.Single(logger.Entries, l => l.Level == LogLevel.Warning);
         Assert.StartsWith("Device 'auto': CUDA is not available (", warning.Message, StringComparison.Ordinal);
         Assert.EndsWith("); training runs on the CPU.", warning.Message, StringComparison.Ordinal);
         Assert.Equal(DeviceKind.Cpu, auto.Kind);
@@ -83,22 +84,5 @@ public sealed class TrainingDeviceTests
         Assert.Equal([1f, 2f], single);
         var error = Assert.Throws<ArgumentException>(() => set.CopyFrom(1, [1f]));
         Assert.Contains("'b' [3] holds 3", error.Message, StringComparison.Ordinal);
-    }
-
-    private sealed class RecordingLogger : ILogger
-    {
-        public List<(LogLevel Level, string Message)> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(
-            LogLevel logLevel,
-            EventId eventId,
-            TState state,
-            Exception? exception,
-            Func<TState, Exception?, string> formatter) => Lines.Add((logLevel, formatter(state, exception)));
     }
 }
