@@ -8,6 +8,9 @@ per-step loss differences, the parameter differences at the end and both sides' 
 Usage: /usr/bin/python3 torch_replay.py FOLDER [--threads 2] [--init torch|mtlonnx] [--seed 0] [--shuffle-seed N]
        [--lr 1e-3] [--epochs N]
   --init torch         start from torch.nn's default initialisation (seeded) instead of MtlOnnx's parameters
+  --init uniform       start from NumPy draws of torch.nn's distribution (seeded by --seed)
+  --init-from FOLDER   start from another run's initial parameters (for example another job seed's)
+  --torch-init-for A,B keep torch.nn's initialisation for these parameters only
   --shuffle-seed N     feed the same samples in another order (a fresh permutation per epoch) instead of the trainer's
 """
 import argparse
@@ -70,7 +73,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("folder")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--init", choices=["torch", "mtlonnx"], default="mtlonnx")
+    parser.add_argument("--init", choices=["torch", "mtlonnx", "uniform"], default="mtlonnx")
+    parser.add_argument("--init-from", help="a folder of initial parameters (the tool's initial/) to start from")
+    parser.add_argument("--torch-init-for", default="",
+                        help="comma-separated torch parameter names that keep torch.nn's initialisation")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shuffle-seed", type=int)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -82,10 +88,19 @@ def main():
     train = read_batches(os.path.join(args.folder, "train.bin"), meta["side"])
     test = read_batches(os.path.join(args.folder, "test.bin"), meta["side"])
     model = MultiFashionLeNet()
-    initial = read_parameters(os.path.join(args.folder, "initial"))
-    if args.init == "mtlonnx":
-        with torch.no_grad():
-            for name, p in model.named_parameters():
+    initial = read_parameters(args.init_from or os.path.join(args.folder, "initial"))
+    keep = set(filter(None, args.torch_init_for.split(",")))
+    rng = np.random.default_rng(args.seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name in keep or args.init == "torch":
+                continue
+            if args.init == "uniform":
+                # torch.nn's distribution (uniform on +-1/sqrt(fan_in)), drawn by NumPy.
+                fan_in = int(np.prod(model.get_parameter(name.rsplit(".", 1)[0] + ".weight").shape[1:]))
+                bound = 1 / np.sqrt(fan_in)
+                p.copy_(torch.from_numpy(rng.uniform(-bound, bound, size=p.shape).astype(np.float32)))
+            else:
                 p.copy_(torch.from_numpy(initial[name]))
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     per_epoch = meta["batches_per_epoch"]
@@ -125,7 +140,8 @@ def main():
         ours = meta["epoch_metrics"][epoch] if epoch < len(meta["epoch_metrics"]) else {}
         print(json.dumps({"epoch": epoch + 1, "torch_test": accuracy(model, test), "mtlonnx_test": ours,
                           "loss_abs_diff_mean": float(d.mean()), "loss_abs_diff_max": float(d.max())}), flush=True)
-    if epochs == meta["epochs"] and args.init == "mtlonnx" and args.shuffle_seed is None:
+    if epochs == meta["epochs"] and args.init == "mtlonnx" and not keep and not args.init_from \
+            and args.shuffle_seed is None:
         final = read_parameters(os.path.join(args.folder, "final"))
         for name, p in model.named_parameters():
             a = p.detach().numpy()

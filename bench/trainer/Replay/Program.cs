@@ -10,16 +10,17 @@ using MtlOnnx.Training.Trainer;
 // Trains a job with MtlOnnx's full trainer and writes what bench/trainer/torch_replay.py needs to replay the run in
 // PyTorch from the same start: the initial parameters, every training batch of every epoch as the trainer's loader
 // yields it (pixels as bytes, both labels), the test split, the loss of every step and the final parameters.
-// Usage: MtlOnnx.Bench.TrainerReplay JOB.yaml OUTPUT_FOLDER [THREADS]
+// With --initial-only it writes the initial parameters and stops.
+// Usage: MtlOnnx.Bench.TrainerReplay JOB.yaml OUTPUT_FOLDER [THREADS] [--initial-only]
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: MtlOnnx.Bench.TrainerReplay JOB.yaml OUTPUT_FOLDER [THREADS]");
+    Console.Error.WriteLine("usage: MtlOnnx.Bench.TrainerReplay JOB.yaml OUTPUT_FOLDER [THREADS] [--initial-only]");
     return 2;
 }
 
 var job = JobFile.Load(args[0]);
 var folder = args[1];
-var threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
+var threads = args.Length > 2 && args[2] != "--initial-only" ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
 Directory.CreateDirectory(folder);
 
 // The same construction the trainer makes: splits, then the model from the job's seed.
@@ -28,6 +29,10 @@ var model = ModelFactory.Build(job, splits.BuildOptions());
 var initializers = model.Forward.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
 WriteParameters(Path.Combine(folder, "initial"), model.TrainableNames.Select(n =>
     (n, initializers[n].Dims.ToArray(), TensorProtos.ToArray<float>(initializers[n]))));
+if (args.Contains("--initial-only"))
+{
+    return 0;
+}
 
 // The training batches, from a loader with the trainer's options (prefetch included).
 var loader = new BatchLoader(splits.Train, new BatchLoaderOptions
