@@ -6,7 +6,7 @@ same initial parameters on the same batches with Adam 1e-3 and the sum of the tw
 per-step loss differences, the parameter differences at the end and both sides' test accuracy per epoch.
 
 Usage: /usr/bin/python3 torch_replay.py FOLDER [--threads 2] [--init torch|mtlonnx] [--seed 0] [--shuffle-seed N]
-       [--lr 1e-3] [--epochs N]
+       [--lr 1e-3] [--epochs N] [--json PATH]
   --init torch         start from torch.nn's default initialisation (seeded) instead of MtlOnnx's parameters
   --init uniform       start from NumPy draws of torch.nn's distribution (seeded by --seed)
   --init-from FOLDER   start from another run's initial parameters (for example another job seed's)
@@ -81,6 +81,7 @@ def main():
     parser.add_argument("--shuffle-seed", type=int)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--epochs", type=int)
+    parser.add_argument("--json", help="also write the comparison (per-step loss and final parameter differences) here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -120,6 +121,7 @@ def main():
         train = regrouped
     steps = meta["steps"]
     model.train()
+    summary = {"loss_abs_diff": [], "torch_test": [], "parameter_max_abs_diff": {}, "parameter_relative_diff": {}}
     for epoch in range(epochs):
         differences = []
         for b in range(per_epoch):
@@ -137,8 +139,10 @@ def main():
                     print(f"step {step + 1}: torch {float(losses[0]):.6f} {float(losses[1]):.6f}  "
                           f"mtlonnx {theirs[0]:.6f} {theirs[1]:.6f}", flush=True)
         d = np.abs(np.array(differences)) if differences else np.zeros((1, 2))
+        summary["loss_abs_diff"] += d.max(axis=1).tolist()
+        summary["torch_test"].append(accuracy(model, test))
         ours = meta["epoch_metrics"][epoch] if epoch < len(meta["epoch_metrics"]) else {}
-        print(json.dumps({"epoch": epoch + 1, "torch_test": accuracy(model, test), "mtlonnx_test": ours,
+        print(json.dumps({"epoch": epoch + 1, "torch_test": summary["torch_test"][-1], "mtlonnx_test": ours,
                           "loss_abs_diff_mean": float(d.mean()), "loss_abs_diff_max": float(d.max())}), flush=True)
     if epochs == meta["epochs"] and args.init == "mtlonnx" and not keep and not args.init_from \
             and args.shuffle_seed is None:
@@ -146,8 +150,13 @@ def main():
         for name, p in model.named_parameters():
             a = p.detach().numpy()
             b = final[name]
+            summary["parameter_max_abs_diff"][name] = float(np.abs(a - b).max())
+            summary["parameter_relative_diff"][name] = float(np.linalg.norm(a - b) / np.linalg.norm(b))
             print(f"{name}: max |torch - mtlonnx| {np.abs(a - b).max():.3e}, "
                   f"relative {np.linalg.norm(a - b) / np.linalg.norm(b):.3e}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(summary, f)
 
 
 if __name__ == "__main__":
