@@ -42,8 +42,8 @@ internal static class ReplayFiles
             if (MathF.Abs(v - rounded) > 1e-3f)
             {
                 throw new InvalidOperationException(
-                    $"Input {i} of the batch is {batch.Inputs[i]}, not a pixel scaled by 1/255; the replay needs a job " +
-                    "without mean and std.");
+                    $"Input {i} of the batch is {batch.Inputs[i]}, not a pixel scaled by 1/255; the replay needs " +
+                    "a job without mean and std.");
             }
 
             pixels[i] = (byte)rounded;

@@ -79,7 +79,8 @@ public sealed class TrainerPyTorchReplayTests
         var stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
         Assert.True(process.ExitCode == 0,
-            $"torch_replay.py failed with exit code {process.ExitCode} (it needs torch and numpy):\n{stderr}\n{stdout.Result}");
+            $"torch_replay.py failed with exit code {process.ExitCode} (it needs torch and numpy):\n{stderr}\n" +
+            stdout.Result);
         return JsonNode.Parse(File.ReadAllText(output))!.AsObject();
     }
 
