@@ -64,6 +64,20 @@ public sealed class GradDropAggregator : ICoordinateAggregator
     /// <inheritdoc />
     public void Reset() => _random.Reset();
 
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _random.Save(state, "random");
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _random.Load(state, "random");
+    }
+
     /// <summary>Applies the sign-purity mask with the given thresholds; exposed for reference tests.</summary>
     internal static void ApplyMask(
         GradientMatrix gradients, ReadOnlySpan<double> thresholds, double leak, Span<float> update)

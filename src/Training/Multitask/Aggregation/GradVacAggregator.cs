@@ -103,4 +103,24 @@ public sealed class GradVacAggregator : IGramAggregator
         _random.Reset();
         Array.Clear(_targets);
     }
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _random.Save(state, "random");
+        var targets = new double[_targets.Length];
+        Buffer.BlockCopy(_targets, 0, targets, 0, targets.Length * sizeof(double));
+        state.SetDoubles("targets", targets);
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _random.Load(state, "random");
+        var targets = new double[_targets.Length];
+        state.ReadDoubles("targets", targets);
+        Buffer.BlockCopy(targets, 0, _targets, 0, targets.Length * sizeof(double));
+    }
 }

@@ -30,6 +30,29 @@ internal sealed class SeededRandom
         _spareGaussian = null;
     }
 
+    /// <summary>Writes the position of the stream (the generator's words and any spare normal variate).</summary>
+    public void Save(MethodState state, string field)
+    {
+        long spare = _spareGaussian is double value ? BitConverter.DoubleToInt64Bits(value) : 0;
+        state.SetInt64s(field, [(long)_s0, (long)_s1, (long)_s2, (long)_s3, _spareGaussian.HasValue ? 1 : 0, spare]);
+    }
+
+    /// <summary>Continues the stream from a position <see cref="Save"/> wrote.</summary>
+    public void Load(MethodState state, string field)
+    {
+        Span<long> words = stackalloc long[6];
+        state.ReadInt64s(field, words);
+        if (words[0] == 0 && words[1] == 0 && words[2] == 0 && words[3] == 0)
+        {
+            throw new MethodStateException(
+                $"The saved state of method '{state.Method}' has an all-zero random stream in field '{field}', " +
+                "which no generator reaches; the state is damaged.");
+        }
+
+        (_s0, _s1, _s2, _s3) = ((ulong)words[0], (ulong)words[1], (ulong)words[2], (ulong)words[3]);
+        _spareGaussian = words[4] != 0 ? BitConverter.Int64BitsToDouble(words[5]) : null;
+    }
+
     /// <summary>Returns a uniform double in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 

@@ -68,4 +68,18 @@ public sealed class RandomLossWeighting : ILossWeighting
 
     /// <inheritdoc />
     public void Reset() => _random.Reset();
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _random.Save(state, "random");
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _random.Load(state, "random");
+    }
 }

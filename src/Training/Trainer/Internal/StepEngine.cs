@@ -28,6 +28,10 @@ namespace MtlOnnx.Training.Trainer.Internal;
 internal sealed class StepEngine : IDisposable
 {
     private const ulong DropoutStream = 0xD809_0000UL;
+
+    // The engine keeps the last step's losses beside the method's own fields: a method that weights by the previous
+    // step's losses reads them on the first step after a resume.
+    private const string PreviousLossesField = "trainer.previous_losses";
     private readonly MultiTaskModel _model;
     private readonly IMultitaskMethod _method;
     private readonly OptimizerPlan _plan;
@@ -69,7 +73,6 @@ internal sealed class StepEngine : IDisposable
     private readonly (string Target, float[] Buffer)[] _statistics;
     private readonly int _firstRepresentationOutput;
     private readonly string[] _evalOutputNames;
-    private readonly MethodJournal _journal;
     private readonly int _seed;
     private readonly IReadOnlyList<DropoutMask> _masks;
     private readonly float[][] _maskBuffers;
@@ -118,7 +121,6 @@ internal sealed class StepEngine : IDisposable
         _taskLosses = new float[taskCount];
         _previousLosses = new float[taskCount];
         _headWeights = new float[taskCount];
-        _journal = new MethodJournal(taskCount);
         var taskIndex = model.Tasks.Select((t, i) => (t.Task.Name, i))
             .ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         var info = model.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
@@ -285,10 +287,9 @@ internal sealed class StepEngine : IDisposable
         var taskCount = _model.Tasks.Count;
         var source = _method.GradientSource;
         DrawMasks(StepCount + 1, batch.Count);
-        float[] basis = [];
         if (source == GradientSource.None)
         {
-            basis = _previousLosses;
+            var basis = _previousLosses;
             if (_method.LossWeightsUseCurrentLosses)
             {
                 basis = Forward(batch)[..taskCount];
@@ -343,7 +344,6 @@ internal sealed class StepEngine : IDisposable
         _optimizer.Step(_parameters, _gradients, _first, _second, learningRate, StepCount);
         var after = _method.RequiresLossesAfterStep ? Forward(batch)[..taskCount] : [];
         _method.CompleteStep(_taskLosses, after);
-        _journal.RecordStep(basis, _taskLosses, after);
         _taskLosses.CopyTo(_previousLosses, 0);
         return losses;
     }
@@ -369,7 +369,6 @@ internal sealed class StepEngine : IDisposable
     public void CompleteEpoch()
     {
         _method.CompleteEpoch();
-        _journal.RecordEpoch();
     }
 
     /// <summary>Writes parameters, fixed tensors and optimizer state into a checkpoint.</summary>
@@ -402,11 +401,15 @@ internal sealed class StepEngine : IDisposable
 
         checkpoint.Step = StepCount;
         checkpoint.Optimizer = _plan.Spec;
-        checkpoint.MethodState = _journal.ToBytes();
+        var state = _method.SaveState();
+        state.SetFloats(PreviousLossesField, _previousLosses);
+        checkpoint.MethodState = state.ToBytes();
     }
 
-    /// <summary>Restores parameters, fixed tensors and optimizer state from a checkpoint.</summary>
-    /// <exception cref="CheckpointMismatchException">A tensor is missing or has another shape.</exception>
+    /// <summary>Restores parameters, fixed tensors, optimizer state and the method's state from a checkpoint.</summary>
+    /// <exception cref="CheckpointMismatchException">
+    /// A tensor is missing or has another shape, or the method's state is damaged or belongs to another method.
+    /// </exception>
     public void Load(TrainingCheckpoint checkpoint, bool parametersOnly)
     {
         var layout = _plan.Layout;
@@ -440,9 +443,19 @@ internal sealed class StepEngine : IDisposable
         if (!parametersOnly)
         {
             StepCount = checkpoint.Step;
-            if (checkpoint.MethodState is { } state)
+            if (checkpoint.MethodState is { } bytes)
             {
-                _journal.Replay(state, _method, _lossWeights.AsSpan(0, _model.Tasks.Count), _previousLosses);
+                try
+                {
+                    var state = MethodState.FromBytes(bytes);
+                    _method.LoadState(state);
+                    state.ReadFloats(PreviousLossesField, _previousLosses);
+                }
+                catch (MethodStateException error)
+                {
+                    throw new CheckpointMismatchException(
+                        $"The checkpoint's state of method '{_method.Name}' cannot be restored: {error.Message}", error);
+                }
             }
         }
     }
