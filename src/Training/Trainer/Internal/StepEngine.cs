@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using MtlOnnx.Onnx;
@@ -319,10 +320,11 @@ internal sealed class StepEngine : IDisposable
         _trainBinding = new SessionBinding(_train, _trainInputNames.Length, _trainOutputNames.Length);
         if (_representation is not null)
         {
-            // The activations the trunk's backward pass reads stay in ONNX Runtime's memory between the two runs.
+            // The activations the trunk's backward pass reads stay in ONNX Runtime's memory (on the device) between
+            // the two runs.
             foreach (var name in _representation.Split.Carried)
             {
-                _trainBinding.Binding.BindOutputToDevice(name, OrtMemoryInfo.DefaultInstance);
+                _trainBinding.Binding.BindOutputToDevice(name, device.MemoryInfo);
             }
 
             var second = _representationBackward!;
@@ -351,6 +353,12 @@ internal sealed class StepEngine : IDisposable
     public ReadOnlySpan<float> HeadWeights => _headWeights;
 
     public ReadOnlySpan<float> LossWeights => _lossWeights;
+
+    /// <summary>Gets how long the last step's training graph ran (with representation gradients, the first part).</summary>
+    public TimeSpan LastTrainingGraphTime { get; private set; }
+
+    /// <summary>Gets how long the last step's trunk-backward graph ran; zero unless representation gradients.</summary>
+    public TimeSpan LastBackwardGraphTime { get; private set; }
 
     /// <summary>Runs one training step on a batch and returns the losses (tasks, then regularisers).</summary>
     public float[] TrainStep(Batch batch, float learningRate)
@@ -389,7 +397,9 @@ internal sealed class StepEngine : IDisposable
 
         _trainBinding.BindCallerValues(_trainInputNames, _trainInputValues, _trainOutputNames, _trainOutputValues!,
             always: _rebindEveryRun);
+        var started = Stopwatch.GetTimestamp();
         _train.RunWithBinding(_runOptions, _trainBinding.Binding);
+        LastTrainingGraphTime = Stopwatch.GetElapsedTime(started);
         if (_rebindEveryRun)
         {
             _trainBinding.Binding.SynchronizeBoundOutputs();
@@ -687,7 +697,9 @@ internal sealed class StepEngine : IDisposable
 
         _backwardBinding!.BindCallerValues(_backwardInputNames, _backwardInputValues, _backwardOutputNames,
             _backwardOutputValues, always: _rebindEveryRun);
+        var started = Stopwatch.GetTimestamp();
         _representationBackward!.RunWithBinding(_runOptions, _backwardBinding.Binding);
+        LastBackwardGraphTime = Stopwatch.GetElapsedTime(started);
         if (_rebindEveryRun)
         {
             _backwardBinding.Binding.SynchronizeBoundOutputs();
