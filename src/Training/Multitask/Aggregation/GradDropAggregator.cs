@@ -1,3 +1,4 @@
+using MtlOnnx.Training.Data;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
@@ -68,14 +69,14 @@ public sealed class GradDropAggregator : ICoordinateAggregator
     public void SaveState(MethodState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        _random.Save(state, "random");
+        RandomState.Save(state, "random", _random);
     }
 
     /// <inheritdoc />
     public void LoadState(MethodState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        _random.Load(state, "random");
+        RandomState.Load(state, "random", _random);
     }
 
     /// <summary>Applies the sign-purity mask with the given thresholds; exposed for reference tests.</summary>

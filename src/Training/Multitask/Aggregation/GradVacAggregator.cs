@@ -1,3 +1,4 @@
+using MtlOnnx.Training.Data;
 using MtlOnnx.Training.Multitask.Internal;
 
 namespace MtlOnnx.Training.Multitask.Aggregation;
@@ -108,7 +109,7 @@ public sealed class GradVacAggregator : IGramAggregator
     public void SaveState(MethodState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        _random.Save(state, "random");
+        RandomState.Save(state, "random", _random);
         var targets = new double[_targets.Length];
         Buffer.BlockCopy(_targets, 0, targets, 0, targets.Length * sizeof(double));
         state.SetDoubles("targets", targets);
@@ -118,7 +119,7 @@ public sealed class GradVacAggregator : IGramAggregator
     public void LoadState(MethodState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        _random.Load(state, "random");
+        RandomState.Load(state, "random", _random);
         var targets = new double[_targets.Length];
         state.ReadDoubles("targets", targets);
         Buffer.BlockCopy(targets, 0, _targets, 0, targets.Length * sizeof(double));

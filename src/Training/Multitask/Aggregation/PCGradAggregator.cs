@@ -1,3 +1,4 @@
+using MtlOnnx.Training.Data;
 using MtlOnnx.Training.Multitask.Internal;
 
 namespace MtlOnnx.Training.Multitask.Aggregation;
@@ -80,13 +81,13 @@ public sealed class PCGradAggregator : IGramAggregator
     public void SaveState(MethodState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        _random.Save(state, "random");
+        RandomState.Save(state, "random", _random);
     }
 
     /// <inheritdoc />
     public void LoadState(MethodState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        _random.Load(state, "random");
+        RandomState.Load(state, "random", _random);
     }
 }

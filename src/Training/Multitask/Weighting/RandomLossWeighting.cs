@@ -1,3 +1,4 @@
+using MtlOnnx.Training.Data;
 using MtlOnnx.Training.Multitask.Internal;
 
 namespace MtlOnnx.Training.Multitask.Weighting;
@@ -39,7 +40,7 @@ public sealed class RandomLossWeighting : ILossWeighting
         double max = double.NegativeInfinity;
         for (int i = 0; i < TaskCount; i++)
         {
-            z[i] = _random.NextGaussian();
+            z[i] = _random.Normal();
             max = Math.Max(max, z[i]);
         }
 
@@ -73,13 +74,13 @@ public sealed class RandomLossWeighting : ILossWeighting
     public void SaveState(MethodState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        _random.Save(state, "random");
+        RandomState.Save(state, "random", _random);
     }
 
     /// <inheritdoc />
     public void LoadState(MethodState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        _random.Load(state, "random");
+        RandomState.Load(state, "random", _random);
     }
 }
