@@ -19,7 +19,7 @@ internal static class BenchmarkMode
 {
     private static readonly int[] Levels = [1, 16, 64];
 
-    public static async Task<int> RunAsync(int seconds, int samples, BenchTarget target)
+    public static async Task<int> RunAsync(int seconds, int samples, int rounds, BenchTarget target)
     {
         var report = new StringBuilder();
         var infer = target.InferRequest();
@@ -106,66 +106,73 @@ internal static class BenchmarkMode
             report.AppendLine();
         }
 
-        report.AppendLine("### Throughput (calls/s) and server CPU per call");
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"### Throughput (calls/s) and server CPU per call: medians of {rounds} rounds, the two servers taking turns");
         report.AppendLine();
         report.AppendLine("| call | batching | c=1 | c=16 | c=64 | server CPU/call at c=64 | mean batch at c=64 |");
         report.AppendLine("|---|---|---|---|---|---|---|");
-        var throughput = new Dictionary<(string, bool), double>();
-        var h2load = new StringBuilder();
-        foreach (var batching in new[] { false, true })
+
+        // Both servers run at once and every block of calls alternates between them, round after round: a fresh server
+        // is slow for its first seconds (JIT tiers, pools), and on a shared machine load comes in spells. Measuring one
+        // server after the other gave whichever went first, or met a busy spell, the worse figures.
+        await using var offServer = await ServerProcess.StartAsync(target.RepositoryFor(batching: false), batching: false,
+            delayMicroseconds: 0);
+        await using var onServer = await ServerProcess.StartAsync(target.RepositoryFor(batching: true), batching: true,
+            delayMicroseconds: 0);
+        using var offSide = Side.Open(offServer, batching: false);
+        using var onSide = Side.Open(onServer, batching: true);
+        var sides = new[] { offSide, onSide };
+        var names = predictProblem is null ? new[] { "echo", "ModelInfer", "Predict" } : ["echo", "ModelInfer"];
+        foreach (var side in sides)
         {
-            await using var server = await ServerProcess.StartAsync(target.RepositoryFor(batching), batching,
-                delayMicroseconds: 0);
-            using var channel = Channel(server.GrpcPort);
-            using var echoChannel = Channel(server.EchoPort);
-            var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
-            var typed = new MultiTask.MultiTaskClient(channel);
-            var echo = new Echo.EchoClient(echoChannel);
-            var calls = new List<(string Name, Func<Task> Call)>();
-            if (!batching)
+            foreach (var name in names)
             {
-                calls.Add(("echo", () => echo.EchoAsync(echoPayload).ResponseAsync));
+                _ = await LoadAsync(side.Call(name, infer, predict, echoPayload), 16, 1);
+                _ = await LoadAsync(side.Call(name, infer, predict, echoPayload), 1, 1);
             }
+        }
 
-            calls.Add(("ModelInfer", () => client.ModelInferAsync(infer).ResponseAsync));
-            if (predictProblem is null)
+        var throughput = new Dictionary<(string, bool), double>();
+        foreach (var name in names)
+        {
+            // The echo path does not batch: it is measured on the batching-off server only.
+            var blocks = new Dictionary<(bool, int), List<Block>>();
+            for (var round = 0; round < rounds; round++)
             {
-                calls.Add(("Predict", () => typed.PredictAsync(predict).ResponseAsync));
-            }
-
-            // A fresh server process runs its first seconds slowly (JIT tiers, thread pool growth); without this the
-            // first call measured on each server, echo off and ModelInfer on, paid for it.
-            foreach (var (_, call) in calls)
-            {
-                _ = await LoadAsync(call, 16, 1);
-            }
-
-            foreach (var (name, call) in calls)
-            {
-                var rates = new double[Levels.Length];
-                double cpu = 0;
-                double meanBatch = 0;
                 for (var i = 0; i < Levels.Length; i++)
                 {
-                    var cpuBefore = await server.MetricAsync("process_cpu_seconds_total");
-                    var countBefore = await server.MetricAsync("nv_inference_count");
-                    var execBefore = await server.MetricAsync("nv_inference_exec_count");
-                    var (rate, completed) = await LoadAsync(call, Levels[i], seconds);
-                    rates[i] = rate;
-                    cpu = (await server.MetricAsync("process_cpu_seconds_total") - cpuBefore) / completed * 1e6;
-                    var executions = await server.MetricAsync("nv_inference_exec_count") - execBefore;
-                    var rows = await server.MetricAsync("nv_inference_count") - countBefore;
-                    meanBatch = executions > 0 ? rows / executions : 0;
-                }
+                    foreach (var side in name == "echo" ? sides[..1] : sides)
+                    {
+                        var block = await MeasureBlockAsync(side, side.Call(name, infer, predict, echoPayload), Levels[i],
+                            seconds);
+                        if (!blocks.TryGetValue((side.Batching, i), out var list))
+                        {
+                            blocks[(side.Batching, i)] = list = [];
+                        }
 
-                throughput[(name, batching)] = rates[^1];
-                var echoRow = name == "echo";
-                report.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {name} | {(echoRow ? "n/a" : batching ? "on" : "off")} | {rates[0]:0} | {rates[1]:0} | " +
-                    $"{rates[2]:0} | {cpu:0} µs | {(echoRow ? "n/a" : meanBatch.ToString("0.0", CultureInfo.InvariantCulture))} |");
+                        list.Add(block);
+                    }
+                }
             }
 
-            h2load.AppendLine(await H2Load.RunAsync(server, infer, echoPayload, batching));
+            foreach (var side in name == "echo" ? sides[..1] : sides)
+            {
+                var rates = Levels.Select((_, i) => Median(blocks[(side.Batching, i)].Select(b => b.Rate))).ToArray();
+                var cpu = Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.CpuMicroseconds));
+                var meanBatch = Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.MeanBatch));
+                throughput[(name, side.Batching)] = rates[^1];
+                var echoRow = name == "echo";
+                report.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {name} | {(echoRow ? "n/a" : side.Batching ? "on" : "off")} | {rates[0]:0} | {rates[1]:0} | " +
+                    $"{rates[2]:0} | {cpu:0} µs | " +
+                    $"{(echoRow ? "n/a" : meanBatch.ToString("0.0", CultureInfo.InvariantCulture))} |");
+            }
+        }
+
+        var h2load = new StringBuilder();
+        foreach (var side in sides)
+        {
+            h2load.AppendLine(await H2Load.RunAsync(side.Server, infer, echoPayload, side.Batching));
         }
 
         report.AppendLine();
@@ -233,7 +240,7 @@ internal static class BenchmarkMode
             stats.ComputeInfer.Ns, stats.ComputeOutput.Ns);
     }
 
-    private static async Task<(double Rate, long Completed)> LoadAsync(Func<Task> call, int concurrency, int seconds)
+    public static async Task<(double Rate, long Completed)> LoadAsync(Func<Task> call, int concurrency, int seconds)
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         long completed = 0;
@@ -275,6 +282,71 @@ internal static class BenchmarkMode
         return (completed / watch.Elapsed.TotalSeconds, Math.Max(1, completed));
     }
 
+    /// <summary>Runs one block of calls and reads the server's CPU time and batch sizes around it.</summary>
+    private static async Task<Block> MeasureBlockAsync(Side side, Func<Task> call, int concurrency, int seconds)
+    {
+        var server = side.Server;
+        var cpuBefore = await server.MetricAsync("process_cpu_seconds_total");
+        var countBefore = await server.MetricAsync("nv_inference_count");
+        var execBefore = await server.MetricAsync("nv_inference_exec_count");
+        var (rate, completed) = await LoadAsync(call, concurrency, seconds);
+        var cpu = (await server.MetricAsync("process_cpu_seconds_total") - cpuBefore) / completed * 1e6;
+        var executions = await server.MetricAsync("nv_inference_exec_count") - execBefore;
+        var rows = await server.MetricAsync("nv_inference_count") - countBefore;
+        return new Block(rate, cpu, executions > 0 ? rows / executions : 0);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1
+            ? sorted[sorted.Length / 2]
+            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
     private static void Row(StringBuilder report, string name, Latency latency) =>
         report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {latency.P50:0} | {latency.P99:0} | {latency.Mean:0} |");
+
+    /// <summary>One block's calls per second, server CPU µs per call and mean rows per execution.</summary>
+    private sealed record Block(double Rate, double CpuMicroseconds, double MeanBatch);
+
+    /// <summary>A server under test with its clients, one channel for the server and one for its echo service.</summary>
+    private sealed class Side : IDisposable
+    {
+        private readonly GrpcChannel _channel;
+        private readonly GrpcChannel _echoChannel;
+        private readonly GRPCInferenceService.GRPCInferenceServiceClient _infer;
+        private readonly MultiTask.MultiTaskClient _typed;
+        private readonly Echo.EchoClient _echo;
+
+        private Side(ServerProcess server, bool batching)
+        {
+            Server = server;
+            Batching = batching;
+            _channel = Channel(server.GrpcPort);
+            _echoChannel = Channel(server.EchoPort);
+            _infer = new GRPCInferenceService.GRPCInferenceServiceClient(_channel);
+            _typed = new MultiTask.MultiTaskClient(_channel);
+            _echo = new Echo.EchoClient(_echoChannel);
+        }
+
+        public ServerProcess Server { get; }
+
+        public bool Batching { get; }
+
+        public static Side Open(ServerProcess server, bool batching) => new(server, batching);
+
+        public Func<Task> Call(string name, ModelInferRequest infer, PredictRequest predict, EchoMessage echo) => name switch
+        {
+            "echo" => () => _echo.EchoAsync(echo).ResponseAsync,
+            "ModelInfer" => () => _infer.ModelInferAsync(infer).ResponseAsync,
+            _ => () => _typed.PredictAsync(predict).ResponseAsync,
+        };
+
+        public void Dispose()
+        {
+            _channel.Dispose();
+            _echoChannel.Dispose();
+        }
+    }
 }

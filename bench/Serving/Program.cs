@@ -1,9 +1,11 @@
 using System.Globalization;
 using MtlOnnx.Serving.Bench;
 
-// dotnet run -c Release --project bench/Serving -- bench [SECONDS [SAMPLES [conv|dense]]] [--repository DIR [--model NAME]]
+// dotnet run -c Release --project bench/Serving -- bench [SECONDS [SAMPLES [conv|dense]]] [--rounds N]
+//     [--repository DIR [--model NAME]]
 // dotnet run -c Release --project bench/Serving -- soak [MINUTES [CONCURRENCY]]
 // dotnet run -c Release --project bench/Serving -- breakdown [CALLS] [--repository DIR [--model NAME]]
+// dotnet run -c Release --project bench/Serving -- lone [ROUNDS [CALLS [DELAY_US]]] [--repository DIR [--model NAME]]
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 var positional = new List<string>();
 for (var i = 0; i < args.Length; i++)
@@ -36,6 +38,12 @@ switch (mode)
         return await SoakMode.RunAsync(Arg(1, 10), Arg(2, 32), target);
     }
 
+    case "lone":
+    {
+        using var target = Target();
+        return await LoneMode.RunAsync(Arg(1, 5), Arg(2, 2000), Arg(3, 0), target);
+    }
+
     case "breakdown":
     {
         using var target = Target();
@@ -45,6 +53,7 @@ switch (mode)
     default:
     {
         using var target = Target();
-        return await BenchmarkMode.RunAsync(Arg(1, 5), Arg(2, 3000), target);
+        var rounds = int.Parse(options.GetValueOrDefault("--rounds", "3"), CultureInfo.InvariantCulture);
+        return await BenchmarkMode.RunAsync(Arg(1, 2), Arg(2, 3000), rounds, target);
     }
 }
