@@ -63,9 +63,9 @@ internal static class BenchmarkMode
                 calls.Add(() => typed.PredictAsync(predict).ResponseAsync);
             }
 
-            var before = await ServerTimesAsync(client, target.Model);
+            var before = await ServerTimes.ReadAsync(client, target.Model);
             var latencies = await Latency.MeasureInterleavedAsync(calls, 300, samples);
-            var server = (await ServerTimesAsync(client, target.Model)).Since(before);
+            var server = (await ServerTimes.ReadAsync(client, target.Model)).Since(before);
             var (ortLatency, echoLatency, inferLatency) = (latencies[0], latencies[1], latencies[2]);
             var predictLatency = predictProblem is null ? latencies[3] : null;
             report.AppendLine("### Latency at concurrency 1 (µs, client included, batching off, calls interleaved)");
@@ -157,9 +157,9 @@ internal static class BenchmarkMode
 
             foreach (var side in name == "echo" ? sides[..1] : sides)
             {
-                var rates = Levels.Select((_, i) => Median(blocks[(side.Batching, i)].Select(b => b.Rate))).ToArray();
-                var cpu = Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.CpuMicroseconds));
-                var meanBatch = Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.MeanBatch));
+                var rates = Levels.Select((_, i) => Latency.Median(blocks[(side.Batching, i)].Select(b => b.Rate))).ToArray();
+                var cpu = Latency.Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.CpuMicroseconds));
+                var meanBatch = Latency.Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.MeanBatch));
                 throughput[(name, side.Batching)] = rates[^1];
                 var echoRow = name == "echo";
                 report.AppendLine(CultureInfo.InvariantCulture,
@@ -230,16 +230,6 @@ internal static class BenchmarkMode
         }
     }
 
-    private static async Task<ServerTimes> ServerTimesAsync(GRPCInferenceService.GRPCInferenceServiceClient client,
-        string model)
-    {
-        var response = await client.ModelStatisticsAsync(new ModelStatisticsRequest { Name = model });
-        var stats = response.ModelStats.Single(s => s.InferenceStats.Success.Count > 0 || response.ModelStats.Count == 1)
-            .InferenceStats;
-        return new ServerTimes(stats.Success.Count, stats.Success.Ns, stats.Queue.Ns, stats.ComputeInput.Ns,
-            stats.ComputeInfer.Ns, stats.ComputeOutput.Ns);
-    }
-
     public static async Task<(double Rate, long Completed)> LoadAsync(Func<Task> call, int concurrency, int seconds)
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
@@ -294,14 +284,6 @@ internal static class BenchmarkMode
         var executions = await server.MetricAsync("nv_inference_exec_count") - execBefore;
         var rows = await server.MetricAsync("nv_inference_count") - countBefore;
         return new Block(rate, cpu, executions > 0 ? rows / executions : 0);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1
-            ? sorted[sorted.Length / 2]
-            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static void Row(StringBuilder report, string name, Latency latency) =>

@@ -65,7 +65,7 @@ internal static class LoneMode
             {
                 foreach (var (name, client, typed) in clients)
                 {
-                    var before = await TimesAsync(client, target.Model);
+                    var before = await ServerTimes.ReadAsync(client, target.Model);
                     var watch = Stopwatch.StartNew();
                     for (var i = 0; i < callsPerBlock; i++)
                     {
@@ -80,7 +80,7 @@ internal static class LoneMode
                     }
 
                     var rate = callsPerBlock / watch.Elapsed.TotalSeconds;
-                    var server = (await TimesAsync(client, target.Model)).Since(before);
+                    var server = (await ServerTimes.ReadAsync(client, target.Model)).Since(before);
                     if (!rates.TryGetValue((call, name), out var list))
                     {
                         rates[(call, name)] = list = [];
@@ -97,8 +97,8 @@ internal static class LoneMode
         Console.WriteLine();
         foreach (var call in new[] { "ModelInfer", "Predict" })
         {
-            var offMedian = Median(rates[(call, "off")]);
-            var onMedian = Median(rates[(call, "on")]);
+            var offMedian = Latency.Median(rates[(call, "off")]);
+            var onMedian = Latency.Median(rates[(call, "on")]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{call}: median calls/s off {offMedian:0}, on {onMedian:0}, on/off {onMedian / offMedian:0.00}."));
         }
@@ -106,20 +106,4 @@ internal static class LoneMode
         return 0;
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1
-            ? sorted[sorted.Length / 2]
-            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    private static async Task<ServerTimes> TimesAsync(GRPCInferenceService.GRPCInferenceServiceClient client,
-        string model)
-    {
-        var response = await client.ModelStatisticsAsync(new ModelStatisticsRequest { Name = model });
-        var stats = response.ModelStats[0].InferenceStats;
-        return new ServerTimes(stats.Success.Count, stats.Success.Ns, stats.Queue.Ns, stats.ComputeInput.Ns,
-            stats.ComputeInfer.Ns, stats.ComputeOutput.Ns);
-    }
 }

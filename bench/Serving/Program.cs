@@ -5,6 +5,8 @@ using MtlOnnx.Serving.Bench;
 //     [--repository DIR [--model NAME]]
 // dotnet run -c Release --project bench/Serving -- soak [MINUTES [CONCURRENCY]]
 // dotnet run -c Release --project bench/Serving -- breakdown [CALLS] [--repository DIR [--model NAME]]
+// dotnet run -c Release --project bench/Serving -- compare [ROUNDS [CALLS]] --baseline OTHER_BUILD/MtlOnnx.Serving.Bench.dll
+//     [--repository DIR [--model NAME]]
 // dotnet run -c Release --project bench/Serving -- lone [ROUNDS [CALLS [DELAY_US]]] [--repository DIR [--model NAME]]
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 var positional = new List<string>();
@@ -42,6 +44,12 @@ switch (mode)
     {
         using var target = Target();
         return await LoneMode.RunAsync(Arg(1, 5), Arg(2, 2000), Arg(3, 0), target);
+    }
+
+    case "compare":
+    {
+        using var target = Target();
+        return await CompareMode.RunAsync(Arg(1, 5), Arg(2, 1000), options["--baseline"], target);
     }
 
     case "breakdown":
