@@ -109,8 +109,9 @@ internal static class BenchmarkMode
         report.AppendLine(CultureInfo.InvariantCulture,
             $"### Throughput (calls/s) and server CPU per call: medians of {rounds} rounds, the two servers taking turns");
         report.AppendLine();
-        report.AppendLine("| call | batching | c=1 | c=16 | c=64 | server CPU/call at c=64 | mean batch at c=64 |");
-        report.AppendLine("|---|---|---|---|---|---|---|");
+        report.AppendLine("| call | batching | c=1 | c=16 | c=64 | server CPU/call at c=64 | client CPU/call at c=64 | " +
+            "ORT µs per row at c=64 | mean batch at c=64 |");
+        report.AppendLine("|---|---|---|---|---|---|---|---|---|");
 
         // Both servers run at once and every block of calls alternates between them, round after round: a fresh server
         // is slow for its first seconds (JIT tiers, pools), and on a shared machine load comes in spells. Measuring one
@@ -133,6 +134,7 @@ internal static class BenchmarkMode
         }
 
         var throughput = new Dictionary<(string, bool), double>();
+        var costs = new Dictionary<(string, bool), (double Server, double Client, double PerRow)>();
         foreach (var name in names)
         {
             // The echo path does not batch: it is measured on the batching-off server only.
@@ -144,7 +146,7 @@ internal static class BenchmarkMode
                     foreach (var side in name == "echo" ? sides[..1] : sides)
                     {
                         var block = await MeasureBlockAsync(side, side.Call(name, infer, predict, echoPayload), Levels[i],
-                            seconds);
+                            seconds, target.Model);
                         if (!blocks.TryGetValue((side.Batching, i), out var list))
                         {
                             blocks[(side.Batching, i)] = list = [];
@@ -160,14 +162,29 @@ internal static class BenchmarkMode
                 var rates = Levels.Select((_, i) => Latency.Median(blocks[(side.Batching, i)].Select(b => b.Rate))).ToArray();
                 var cpu = Latency.Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.CpuMicroseconds));
                 var meanBatch = Latency.Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.MeanBatch));
+                var clientCpu = Latency.Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.ClientCpuMicroseconds));
+                var perRow = Latency.Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.InferPerRowMicroseconds));
                 throughput[(name, side.Batching)] = rates[^1];
+                costs[(name, side.Batching)] = (cpu, clientCpu, perRow);
                 var echoRow = name == "echo";
                 report.AppendLine(CultureInfo.InvariantCulture,
                     $"| {name} | {(echoRow ? "n/a" : side.Batching ? "on" : "off")} | {rates[0]:0} | {rates[1]:0} | " +
-                    $"{rates[2]:0} | {cpu:0} µs | " +
+                    $"{rates[2]:0} | {cpu:0} µs | {clientCpu:0} µs | {(echoRow ? "n/a" : perRow.ToString("0.0", CultureInfo.InvariantCulture))} | " +
                     $"{(echoRow ? "n/a" : meanBatch.ToString("0.0", CultureInfo.InvariantCulture))} |");
             }
         }
+
+        // What batching could win at most: it shrinks the ORT time per row and nothing else, so the CPU per call of
+        // client and server together (the two share the same cores) bounds the gain.
+        var (serverCost, clientCost, perRowOff) = costs[("ModelInfer", false)];
+        var perRowOn = costs[("ModelInfer", true)].PerRow;
+        var total = serverCost + clientCost;
+        report.AppendLine();
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"Bound on the batching gain for ModelInfer at c=64: client and server CPU per call {total:0} µs with batching " +
+            $"off, of which ORT {perRowOff:0.0} µs per row; at the per-row cost measured with batching on " +
+            $"({perRowOn:0.0} µs) the most batching can give is {total / (total - Math.Max(0, perRowOff - perRowOn)):0.00}×, " +
+            $"and if the run cost nothing at all {total / (total - perRowOff):0.00}×.");
 
         var h2load = new StringBuilder();
         foreach (var side in sides)
@@ -272,25 +289,36 @@ internal static class BenchmarkMode
         return (completed / watch.Elapsed.TotalSeconds, Math.Max(1, completed));
     }
 
-    /// <summary>Runs one block of calls and reads the server's CPU time and batch sizes around it.</summary>
-    private static async Task<Block> MeasureBlockAsync(Side side, Func<Task> call, int concurrency, int seconds)
+    /// <summary>
+    /// Runs one block of calls and reads around it the server's and this process's CPU time, the batch sizes and ONNX
+    /// Runtime's time per row (from the executions' statistics, so a batch's run is counted once).
+    /// </summary>
+    private static async Task<Block> MeasureBlockAsync(Side side, Func<Task> call, int concurrency, int seconds,
+        string model)
     {
         var server = side.Server;
         var cpuBefore = await server.MetricAsync("process_cpu_seconds_total");
         var countBefore = await server.MetricAsync("nv_inference_count");
         var execBefore = await server.MetricAsync("nv_inference_exec_count");
+        var runsBefore = await side.ExecutionsAsync(model);
+        var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var (rate, completed) = await LoadAsync(call, concurrency, seconds);
+        var client = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalMicroseconds / completed;
         var cpu = (await server.MetricAsync("process_cpu_seconds_total") - cpuBefore) / completed * 1e6;
         var executions = await server.MetricAsync("nv_inference_exec_count") - execBefore;
         var rows = await server.MetricAsync("nv_inference_count") - countBefore;
-        return new Block(rate, cpu, executions > 0 ? rows / executions : 0);
+        var runsAfter = await side.ExecutionsAsync(model);
+        var runRows = runsAfter.Rows - runsBefore.Rows;
+        var perRow = runRows > 0 ? (runsAfter.InferNs - runsBefore.InferNs) / 1000.0 / runRows : 0;
+        return new Block(rate, cpu, client, perRow, executions > 0 ? rows / executions : 0);
     }
 
     private static void Row(StringBuilder report, string name, Latency latency) =>
         report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {latency.P50:0} | {latency.P99:0} | {latency.Mean:0} |");
 
-    /// <summary>One block's calls per second, server CPU µs per call and mean rows per execution.</summary>
-    private sealed record Block(double Rate, double CpuMicroseconds, double MeanBatch);
+    /// <summary>One block's calls per second, server and client CPU µs per call, ORT µs per row, mean rows per run.</summary>
+    private sealed record Block(double Rate, double CpuMicroseconds, double ClientCpuMicroseconds,
+        double InferPerRowMicroseconds, double MeanBatch);
 
     /// <summary>A server under test with its clients, one channel for the server and one for its echo service.</summary>
     private sealed class Side : IDisposable
@@ -317,6 +345,21 @@ internal static class BenchmarkMode
         public bool Batching { get; }
 
         public static Side Open(ServerProcess server, bool batching) => new(server, batching);
+
+        /// <summary>Reads the rows run and ONNX Runtime's nanoseconds, summed over every execution of the model.</summary>
+        public async Task<(double Rows, double InferNs)> ExecutionsAsync(string model)
+        {
+            var response = await _infer.ModelStatisticsAsync(new ModelStatisticsRequest { Name = model });
+            double rows = 0;
+            double ns = 0;
+            foreach (var batch in response.ModelStats.SelectMany(s => s.BatchStats))
+            {
+                rows += batch.BatchSize * (double)batch.ComputeInfer.Count;
+                ns += batch.ComputeInfer.Ns;
+            }
+
+            return (rows, ns);
+        }
 
         public Func<Task> Call(string name, ModelInferRequest infer, PredictRequest predict, EchoMessage echo) => name switch
         {

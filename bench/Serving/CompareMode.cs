@@ -14,13 +14,15 @@ namespace MtlOnnx.Serving.Bench;
 /// </summary>
 internal static class CompareMode
 {
-    public static async Task<int> RunAsync(int rounds, int callsPerRound, string baseline, BenchTarget target)
+    public static async Task<int> RunAsync(int rounds, int callsPerRound, string baseline,
+        IReadOnlyDictionary<string, string> afterEnvironment, BenchTarget target)
     {
         var infer = target.InferRequest();
         var echoPayload = new EchoMessage { Payload = ByteString.CopyFrom(new byte[infer.CalculateSize()]) };
         await using var before = await ServerProcess.StartAsync(target.RepositoryFor(batching: false), false, 0,
             Path.GetFullPath(baseline));
-        await using var after = await ServerProcess.StartAsync(target.RepositoryFor(batching: false), false, 0);
+        await using var after = await ServerProcess.StartAsync(target.RepositoryFor(batching: false), false, 0,
+            environment: afterEnvironment);
         using var beforeChannel = BenchmarkMode.Channel(before.GrpcPort);
         using var afterChannel = BenchmarkMode.Channel(after.GrpcPort);
         using var echoChannel = BenchmarkMode.Channel(after.EchoPort);
@@ -54,19 +56,26 @@ internal static class CompareMode
         }
 
         Console.WriteLine(target.Description);
+        var settings = string.Join(' ', afterEnvironment.Select(e => $"{e.Key}={e.Value}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Baseline: {baseline}. {rounds} rounds of {callsPerRound} calls of each, one of each in turn."));
+            $"Baseline: {baseline}; after: this build{(settings.Length == 0 ? string.Empty : " with " + settings)}. " +
+            $"{rounds} rounds of {callsPerRound} calls of each, one of each in turn."));
         Console.WriteLine();
         Console.WriteLine("| round | ORT p50 | echo p50 | before p50 | after p50 | before: budget margin | " +
-            "after: budget margin | before: handler µs (infer) | after: handler µs (infer) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+            "after: budget margin | before: handler µs (infer) | after: handler µs (infer) | before: server CPU µs/call | " +
+            "after: server CPU µs/call |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         var p50s = names.Select(_ => new List<double>()).ToArray();
         var margins = new[] { new List<double>(), new List<double>() };
         for (var round = 1; round <= rounds; round++)
         {
             var beforeTimes = await ServerTimes.ReadAsync(beforeClient, target.Model);
             var afterTimes = await ServerTimes.ReadAsync(afterClient, target.Model);
+            var beforeCpu = await before.MetricAsync("process_cpu_seconds_total");
+            var afterCpu = await after.MetricAsync("process_cpu_seconds_total");
             var latencies = await Latency.MeasureInterleavedAsync(calls, 0, callsPerRound);
+            var beforeCpuPerCall = (await before.MetricAsync("process_cpu_seconds_total") - beforeCpu) / callsPerRound * 1e6;
+            var afterCpuPerCall = (await after.MetricAsync("process_cpu_seconds_total") - afterCpu) / callsPerRound * 1e6;
             var beforeServer = (await ServerTimes.ReadAsync(beforeClient, target.Model)).Since(beforeTimes);
             var afterServer = (await ServerTimes.ReadAsync(afterClient, target.Model)).Since(afterTimes);
             for (var i = 0; i < names.Length; i++)
@@ -80,7 +89,8 @@ internal static class CompareMode
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {round} | {latencies[0].P50:0} | {latencies[1].P50:0} | {latencies[2].P50:0} | " +
                 $"{latencies[3].P50:0} | {margins[0][^1]:0} | {margins[1][^1]:0} | " +
-                $"{beforeServer.Request:0.0} ({beforeServer.Infer:0.0}) | {afterServer.Request:0.0} ({afterServer.Infer:0.0}) |"));
+                $"{beforeServer.Request:0.0} ({beforeServer.Infer:0.0}) | {afterServer.Request:0.0} ({afterServer.Infer:0.0}) | " +
+                $"{beforeCpuPerCall:0} | {afterCpuPerCall:0} |"));
         }
 
         Console.WriteLine();

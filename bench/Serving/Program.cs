@@ -6,6 +6,7 @@ using MtlOnnx.Serving.Bench;
 // dotnet run -c Release --project bench/Serving -- soak [MINUTES [CONCURRENCY]]
 // dotnet run -c Release --project bench/Serving -- breakdown [CALLS] [--repository DIR [--model NAME]]
 // dotnet run -c Release --project bench/Serving -- compare [ROUNDS [CALLS]] --baseline OTHER_BUILD/MtlOnnx.Serving.Bench.dll
+//     [--after-env NAME=VALUE]
 //     [--repository DIR [--model NAME]]
 // dotnet run -c Release --project bench/Serving -- lone [ROUNDS [CALLS [DELAY_US]]] [--repository DIR [--model NAME]]
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -49,7 +50,10 @@ switch (mode)
     case "compare":
     {
         using var target = Target();
-        return await CompareMode.RunAsync(Arg(1, 5), Arg(2, 1000), options["--baseline"], target);
+        var environment = options.TryGetValue("--after-env", out var setting)
+            ? new Dictionary<string, string> { [setting.Split('=')[0]] = setting[(setting.IndexOf('=') + 1)..] }
+            : new Dictionary<string, string>();
+        return await CompareMode.RunAsync(Arg(1, 5), Arg(2, 1000), options["--baseline"], environment, target);
     }
 
     case "breakdown":

@@ -35,8 +35,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     /// The benchmark assembly whose server mode to run: another build's, to compare two builds in one run; this one's
     /// when <see langword="null"/>.
     /// </param>
+    /// <param name="environment">Environment variables for the server process (runtime settings to compare).</param>
     public static async Task<ServerProcess> StartAsync(string repository, bool batching, long delayMicroseconds,
-        string? benchAssembly = null)
+        string? benchAssembly = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var self = benchAssembly ?? typeof(ServerProcess).Assembly.Location;
         var host = Environment.ProcessPath!;
@@ -54,6 +55,11 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = Process.Start(info)!;
         while (await process.StandardOutput.ReadLineAsync() is { } line)
         {
