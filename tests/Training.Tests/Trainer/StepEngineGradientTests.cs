@@ -54,6 +54,40 @@ public sealed class StepEngineGradientTests
         }
     }
 
+    [Fact]
+    public void RepresentationStep_AfterABatchOfAnotherSize_IsTheStepOfAFreshEngine()
+    {
+        // The per-task rows, the update and the carried activations are bound again when the row count changes.
+        using var folder = new TempFolder();
+        var job = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.Path, "{ kind: hard-sharing }", train: 64)
+            .Replace("kind: adam, learning_rate: 0.003", "kind: sgd, learning_rate: 1", StringComparison.Ordinal),
+            "job.yaml", folder.Path);
+        var splits = DatasetFactory.Create(job);
+        var model = ModelFactory.Build(job, splits.BuildOptions());
+        BatchLoader Loader() => new(splits.Train, new BatchLoaderOptions { BatchSize = 24, Seed = 1, Prefetch = 0 });
+        using var device = TrainingDevice.Resolve(job.Device);
+        IMultitaskMethod Method() => MultitaskMethods.Create("mgdaub", job.Tasks.Count);
+
+        // Each batch from its own loader, so that no loader refills a batch that is still in use.
+        var last = Loader().Epoch(0).Last();
+        var first = Loader().Epoch(0).First();
+        using var fresh = new StepEngine(model, Method(), job.Optimizer, device, threads: 1, seed: 3);
+        var before = fresh.Snapshot();
+        fresh.TrainStep(last, learningRate: 1f);
+        var expected = fresh.Snapshot();
+        using var warmed = new StepEngine(model, Method(), job.Optimizer, device, threads: 1, seed: 3);
+        warmed.TrainStep(first, learningRate: 0f);
+        warmed.TrainStep(last, learningRate: 1f);
+        var actual = warmed.Snapshot();
+
+        Assert.Equal((24, 16), (first.Count, last.Count));
+        Assert.Contains(expected, p => !p.Value.SequenceEqual(before[p.Key]));
+        foreach (var (name, values) in expected)
+        {
+            Assert.Equal(values, actual[name]);
+        }
+    }
+
     private static (Dictionary<string, float[]> Step, float[] Losses) Step(MultiTaskModel model, JobSpec job,
         IMultitaskMethod method, TrainingDevice device, Batch batch)
     {
