@@ -11,6 +11,10 @@ namespace MtlOnnx.Training.Tests.Trainer;
 
 public sealed class StepEngineGradientTests
 {
+    // Multi-Fashion's first layer: the autodiff rewrites a 9×9 convolution before a 2×2 pooling into its polyphase
+    // form, with operators (SpaceToDepth) whose types the graph cut must still infer.
+    private const string NineByNine = "trunk: { kind: lenet, channels: [8, 16], kernels: [9, 5], features: 32 }";
+
     [Theory]
     [InlineData("{ kind: hard-sharing }", GradientSource.Representation)]
     [InlineData("{ kind: hard-sharing }", GradientSource.SharedParameters)]
@@ -18,6 +22,8 @@ public sealed class StepEngineGradientTests
     [InlineData("{ kind: mmoe, experts: 2, expert_hidden: [16] }", GradientSource.SharedParameters)]
     [InlineData("{ kind: lora, rank: 4 }", GradientSource.Representation)]
     [InlineData("{ kind: lora, rank: 4 }", GradientSource.SharedParameters)]
+    [InlineData(NineByNine, GradientSource.Representation)]
+    [InlineData(NineByNine, GradientSource.SharedParameters)]
     public void SumOfTaskGradients_FromEitherSource_IsTheGradientOfTheLossSum(string architecture,
         GradientSource source)
     {
@@ -26,9 +32,12 @@ public sealed class StepEngineGradientTests
         // must be the gradient of Σ L_t that equal weighting back-propagates once; SGD with rate 1 makes the step
         // that gradient.
         using var folder = new TempFolder();
-        var job = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.Path, architecture, train: 64)
-            .Replace("kind: adam, learning_rate: 0.003", "kind: sgd, learning_rate: 1", StringComparison.Ordinal),
-            "job.yaml", folder.Path);
+        var trunk = architecture.StartsWith("trunk:", StringComparison.Ordinal) ? architecture["trunk:".Length..] : null;
+        var text = trunk is null
+            ? TrainerShapesTests.ShapesJob(folder.Path, architecture, train: 64)
+            : TrainerShapesTests.ShapesJob(folder.Path, "{ kind: hard-sharing }", trunk: trunk.Trim(), train: 64);
+        var job = JobFile.Parse(text.Replace("kind: adam, learning_rate: 0.003", "kind: sgd, learning_rate: 1",
+            StringComparison.Ordinal), "job.yaml", folder.Path);
         var splits = DatasetFactory.Create(job);
         var model = ModelFactory.Build(job, splits.BuildOptions());
         var loader = new BatchLoader(splits.Train, new BatchLoaderOptions { BatchSize = 32, Seed = 1, Prefetch = 0 });
