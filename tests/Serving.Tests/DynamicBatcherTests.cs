@@ -49,6 +49,34 @@ public sealed class DynamicBatcherTests : IDisposable
         Assert.Equal(1, _statistics.ExecutionCount);
     }
 
+    [Fact]
+    public async Task ZeroDelay_RequestsQueuedWhileTheInstanceIsBusy_RunAsOneBatch()
+    {
+        // One run slot, held by the test: the first request takes the instance and waits for the slot; the two that
+        // arrive meanwhile must queue (not run inline beside it) and then go together.
+        using var gate = new InferenceGate(Options.Create(new ServingOptions
+        {
+            Runtime = { InferenceThreads = 1, ConcurrentRuns = 1 },
+        }));
+        var executor = new ModelExecutor(_runner, gate, _statistics, "model 'affine' version 1");
+        await using var batcher = new DynamicBatcher(executor,
+            new SchedulerSettings(Dynamic: true, MaxBatchSize: 8, 0, MaxQueueSize: 64, Instances: 1), NullLogger.Instance);
+        await gate.WaitAsync(CancellationToken.None);
+
+        var first = batcher.RunAsync(Work(1f));
+        var second = batcher.RunAsync(Work(2f));
+        var third = batcher.RunAsync(Work(3f));
+        gate.Release();
+        var results = await Task.WhenAll(first, second, third).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, results[0].ExecutionBatchSize);
+        Assert.Equal(2, results[1].ExecutionBatchSize);
+        Assert.Equal(2, results[2].ExecutionBatchSize);
+        Assert.Equal([5f, 5f, 5f, 5f], Floats(results[1], "y"));
+        Assert.Equal([7f, 7f, 7f, 7f], Floats(results[2], "y"));
+        Assert.Equal(2, _statistics.ExecutionCount);
+    }
+
     [Theory]
     [InlineData(300)]
     [InlineData(4_000)]
