@@ -2,7 +2,7 @@ using System.Globalization;
 using MtlOnnx.Serving.Bench;
 
 // dotnet run -c Release --project bench/Serving -- bench [SECONDS [SAMPLES [conv|dense]]] [--rounds N]
-//     [--repository DIR [--model NAME]]
+//     [--repository DIR [--model NAME] [--batching "CONFIG.PBTXT TEXT"]]
 // dotnet run -c Release --project bench/Serving -- soak [MINUTES [CONCURRENCY]]
 // dotnet run -c Release --project bench/Serving -- breakdown [CALLS] [--repository DIR [--model NAME]]
 // dotnet run -c Release --project bench/Serving -- compare [ROUNDS [CALLS]] --baseline OTHER_BUILD/MtlOnnx.Serving.Bench.dll
@@ -26,9 +26,14 @@ for (var i = 0; i < args.Length; i++)
 var mode = positional.Count > 0 ? positional[0] : "bench";
 int Arg(int index, int fallback) =>
     positional.Count > index ? int.Parse(positional[index], CultureInfo.InvariantCulture) : fallback;
-BenchTarget Target() => options.TryGetValue("--repository", out var repository)
-    ? BenchTarget.FromRepository(repository, options.GetValueOrDefault("--model"))
-    : BenchTarget.BuiltIn(dense: positional.Count > 3 && positional[3] == "dense");
+BenchTarget Target()
+{
+    var target = options.TryGetValue("--repository", out var repository)
+        ? BenchTarget.FromRepository(repository, options.GetValueOrDefault("--model"))
+        : BenchTarget.BuiltIn(dense: positional.Count > 3 && positional[3] == "dense");
+    target.BatchingConfig = options.GetValueOrDefault("--batching");
+    return target;
+}
 
 switch (mode)
 {
