@@ -35,4 +35,10 @@ internal static partial class AutodiffLog
         Level = LogLevel.Debug,
         Message = "Gradient '{Output}' needs an Identity node: the value it holds is also a forward tensor or another output.")]
     public static partial void IdentityOutput(ILogger logger, string output);
+
+    [LoggerMessage(
+        EventId = 6,
+        Level = LogLevel.Debug,
+        Message = "Conv '{Node}' and the {Block}x{Block} max-pool after it run as one polyphase convolution.")]
+    public static partial void ConvPoolRewritten(ILogger logger, string node, long block);
 }

@@ -71,6 +71,8 @@ internal static class BuiltInRules
         r.Register("Gather", new GatherGradient());
         r.Register("Expand", new ExpandGradient());
         r.Register("Tile", new TileGradient());
+        r.Register("SpaceToDepth", new SpaceToDepthGradient());
+        r.Register("DepthToSpace", new SpaceToDepthGradient());
         r.Register("Pad", new PadGradient(), sinceVersion: 11);
         r.Register("Conv", new ConvGradient());
         r.Register("ConvTranspose", new ConvTransposeGradient());

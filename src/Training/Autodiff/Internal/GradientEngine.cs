@@ -79,6 +79,7 @@ internal sealed class GradientEngine
         PromoteParameters();
         DeclareFacts();
         TrainingRewrites.Apply(_emitter, _request, _graph, _runningStatistics, _maskInputs, _logger);
+        ConvPoolRewrite.Apply(_emitter, _request, _rules, _graph, _logger);
         _emitter.ReindexForward();
         Analyze();
         Seed();
