@@ -182,7 +182,8 @@ internal static class BenchmarkMode
                 var echoRow = name == "echo";
                 report.AppendLine(CultureInfo.InvariantCulture,
                     $"| {name} | {(echoRow ? "n/a" : side.Batching ? "on" : "off")} | {rates[0]:0} | {rates[1]:0} | " +
-                    $"{rates[2]:0} | {cpu:0} µs | {clientCpu:0} µs | {(echoRow ? "n/a" : perRow.ToString("0.0", CultureInfo.InvariantCulture))} | " +
+                    $"{rates[2]:0} | {cpu:0} µs | {clientCpu:0} µs | " +
+                    $"{(echoRow ? "n/a" : perRow.ToString("0.0", CultureInfo.InvariantCulture))} | " +
                     $"{(echoRow ? "n/a" : meanBatch.ToString("0.0", CultureInfo.InvariantCulture))} |");
             }
         }
@@ -197,7 +198,8 @@ internal static class BenchmarkMode
             $"off. ONNX Runtime's processor time per row, in process: {cpuPerRow1:0.0} µs at batch 1, {cpuPerRow64:0.0} µs " +
             $"at batch 64. Batching saves at most the difference, so it can give at most " +
             $"{total / (total - Math.Max(0, cpuPerRow1 - cpuPerRow64)):0.00}×; if the run cost nothing at all, " +
-            $"{total / Math.Max(1, total - cpuPerRow1):0.00}×.");
+            $"{total / Math.Max(1, total - cpuPerRow1):0.00}× (per-row figures from runs one at a time; a memory-bound " +
+            "model costs more per row when two runs share the memory bus, and gains more).");
 
         var h2load = new StringBuilder();
         foreach (var side in sides)

@@ -99,7 +99,8 @@ internal static class CompareMode
         Console.WriteLine("This build's ModelInfer handler over all rounds: " + afterAll.Describe() + ".");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Medians over rounds: ORT {Latency.Median(p50s[0]):0} µs, echo {Latency.Median(p50s[1]):0} µs, ModelInfer before " +
-            $"{Latency.Median(p50s[2]):0} µs, after {Latency.Median(p50s[3]):0} µs; budget margin before {Latency.Median(margins[0]):0} µs, " +
+            $"{Latency.Median(p50s[2]):0} µs, after {Latency.Median(p50s[3]):0} µs; " +
+            $"budget margin before {Latency.Median(margins[0]):0} µs, " +
             $"after {Latency.Median(margins[1]):0} µs (met in {margins[0].Count(m => m >= 0)} and " +
             $"{margins[1].Count(m => m >= 0)} of {rounds} rounds)."));
         return 0;
