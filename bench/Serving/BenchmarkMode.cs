@@ -199,7 +199,7 @@ internal static class BenchmarkMode
             $"at batch 64. Batching saves at most the difference, so it can give at most " +
             $"{total / (total - Math.Max(0, cpuPerRow1 - cpuPerRow64)):0.00}×; if the run cost nothing at all, " +
             $"{total / Math.Max(1, total - cpuPerRow1):0.00}× (per-row figures from runs one at a time; a memory-bound " +
-            "model costs more per row when two runs share the memory bus, and gains more).");
+            $"model costs more per row when two runs share the memory bus, and gains more).");
 
         var h2load = new StringBuilder();
         foreach (var side in sides)
