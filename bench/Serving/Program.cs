@@ -8,7 +8,8 @@ using MtlOnnx.Serving.Bench;
 // dotnet run -c Release --project bench/Serving -- compare [ROUNDS [CALLS]] --baseline OTHER_BUILD/MtlOnnx.Serving.Bench.dll
 //     [--after-env NAME=VALUE]
 //     [--repository DIR [--model NAME]]
-// dotnet run -c Release --project bench/Serving -- lone [ROUNDS [CALLS [DELAY_US]]] [--repository DIR [--model NAME]]
+// dotnet run -c Release --project bench/Serving -- lone [ROUNDS [CALLS [DELAY_US]]] [--burst CONCURRENCY]
+//     [--repository DIR [--model NAME]]
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 var positional = new List<string>();
 for (var i = 0; i < args.Length; i++)
@@ -49,7 +50,8 @@ switch (mode)
     case "lone":
     {
         using var target = Target();
-        return await LoneMode.RunAsync(Arg(1, 5), Arg(2, 2000), Arg(3, 0), target);
+        return await LoneMode.RunAsync(Arg(1, 5), Arg(2, 2000), Arg(3, 0),
+            int.Parse(options.GetValueOrDefault("--burst", "0"), CultureInfo.InvariantCulture), target);
     }
 
     case "compare":
