@@ -74,9 +74,9 @@ internal static class ConvPoolRewrite
 
             emitter.Hint = forward[c].Name.Length > 0 ? forward[c].Name : forward[c].Output[0];
             AutodiffLog.ConvPoolRewritten(logger, emitter.Hint, plan.Block);
-            var (convNodes, poolNode) = Build(emitter, forward[c], pool, plan);
+            var (convNodes, poolNodes) = Build(emitter, forward[c], pool, plan);
             replaced[c] = convNodes;
-            replaced[p] = [poolNode];
+            replaced[p] = poolNodes;
 
             // The Conv's output tensor is gone; drop its declared shape with it.
             var stale = graph.ValueInfo.Where(v => v.Name == forward[c].Output[0]).ToArray();
@@ -160,7 +160,7 @@ internal static class ConvPoolRewrite
 
     private static bool IsOnes(long[]? values) => values is null || values.All(v => v == 1);
 
-    private static (List<NodeProto> Conv, NodeProto Pool) Build(
+    private static (List<NodeProto> Conv, List<NodeProto> Pool) Build(
         GraphEmitter e,
         NodeProto conv,
         NodeProto pool,
@@ -178,8 +178,8 @@ internal static class ConvPoolRewrite
         var (m, channels) = (plan.Weight[0], plan.Weight[1]);
         var phases = block * block;
 
-        // [N, C, H, W] → [N, b·b·C, H/b, W/b], phase (u, v) of channel c at (u·b + v)·C + c. The shape inference has
-        // no rule for SpaceToDepth, so its result's shape is declared here.
+        // [N, C, H, W] → [N, b·b·C, H/b, W/b], phase (u, v) of channel c at (u·b + v)·C + c. The shape inference
+        // has no rule for SpaceToDepth, so its result's shape is declared here.
         var phased = Add("SpaceToDepth", [conv.Input[0]], Attr.Int("blocksize", block));
         var x = e.Shapes.GetShape(conv.Input[0])!;
         e.Shapes.SetTensor(phased, plan.Type, [x[0], phases * channels, plan.Input[0] / block, plan.Input[1] / block]);
@@ -187,29 +187,33 @@ internal static class ConvPoolRewrite
         var flat = Add("Reshape", [conv.Input[1], e.Int64s([-1])]);
         var withZero = Add("Concat", [flat, e.Filled(0, plan.Type, [1])], Attr.Int("axis", 0));
         var weights = Add("Gather", [withZero, e.Constant(WeightIndices(plan), "polyphase_taps")], Attr.Int("axis", 0));
-        List<string> convInputs = [phased, weights];
-        if (conv.Input.Count > 2 && conv.Input[2].Length > 0)
-        {
-            var bias = Enumerable.Range(0, (int)(phases * m)).Select(i => (long)(i % m)).ToArray();
-            convInputs.Add(Add("Gather", [conv.Input[2], e.Int64s(bias)], Attr.Int("axis", 0)));
-        }
-
-        var outputs = Add("Conv", convInputs, Attr.Ints("kernel_shape", plan.Taps));
+        var outputs = Add("Conv", [phased, weights], Attr.Ints("kernel_shape", plan.Taps));
         var pooledRows = (plan.Input[0] - plan.Weight[2] + 1) / block;
         var pooledColumns = (plan.Input[1] - plan.Weight[3] + 1) / block;
         var byPhase = Add("Reshape", [outputs, e.Int64s([-1, phases, m, pooledRows, pooledColumns])]);
 
-        // The pool keeps its name and output: the maximum over the phase axis of [N, b·b, M, OH/b, OW/b].
+        // The pool keeps its name and output: the maximum over the phase axis of [N, b·b, M, OH/b, OW/b], plus the
+        // bias, which moves past the maximum (it is the same for every phase) onto a quarter of the elements.
+        var hasBias = conv.Input.Count > 2 && conv.Input[2].Length > 0;
+        var poolNodes = new List<NodeProto>();
+        string?[] maxName = [hasBias ? null : pool.Output[0]];
         var reduce = e.Opset >= 18
-            ? e.CreateForwardNode("ReduceMax", [byPhase, e.Int64s([1])], [pool.Output[0]], Attr.Int("keepdims", 0))
-            : e.CreateForwardNode("ReduceMax", [byPhase], [pool.Output[0]], Attr.Ints("axes", 1),
-                Attr.Int("keepdims", 0));
-        if (pool.Name.Length > 0)
+            ? e.CreateForwardNode("ReduceMax", [byPhase, e.Int64s([1])], maxName, Attr.Int("keepdims", 0))
+            : e.CreateForwardNode("ReduceMax", [byPhase], maxName, Attr.Ints("axes", 1), Attr.Int("keepdims", 0));
+        poolNodes.Add(reduce);
+        if (hasBias)
         {
-            reduce.Name = pool.Name;
+            var bias = e.CreateForwardNode("Reshape", [conv.Input[2], e.Int64s([m, 1, 1])], [null]);
+            poolNodes.Add(bias);
+            poolNodes.Add(e.CreateForwardNode("Add", [reduce.Output[0], bias.Output[0]], [pool.Output[0]]));
         }
 
-        return (nodes, reduce);
+        if (pool.Name.Length > 0)
+        {
+            poolNodes[^1].Name = pool.Name;
+        }
+
+        return (nodes, poolNodes);
     }
 
     /// <summary>
