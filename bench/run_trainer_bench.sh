@@ -8,6 +8,7 @@
 #   EPOCHS=20          epochs per side (20 is the accuracy benchmark; 1 is enough for throughput)
 #   TRAIN_LIMIT=120000 training pairs per epoch (the job's data.train_limit; the torch side builds the same pairs)
 #   TEST_LIMIT=10000   test pairs
+#   SEED=0             the job's seed (initial weights, pairs, shifts and order) and the torch side's --seed
 #   PARALLEL=0         1 runs the two sides at the same time (for accuracy runs; throughput figures then mean little)
 #   TORCH_ENV=...      the environment of the torch side; by default OMP_WAIT_POLICY=PASSIVE, its fastest setting on a
 #                      shared machine (GNU OpenMP's spinning workers otherwise take about 4x longer per step here)
@@ -24,9 +25,10 @@ TEST_LIMIT="${TEST_LIMIT:-10000}"
 PARALLEL="${PARALLEL:-0}"
 ROUNDS="${ROUNDS:-1}"
 BASELINE_CLI="${BASELINE_CLI:-}"
+SEED="${SEED:-0}"
 TORCH_ENV="${TORCH_ENV:-OMP_WAIT_POLICY=PASSIVE}"
 OUT="$(mktemp -d)"
-sed -e "s/^epochs: 20/epochs: ${EPOCHS}/" \
+sed -e "s/^epochs: 20/epochs: ${EPOCHS}/" -e "s/^seed: 0/seed: ${SEED}/" \
     -e "s/^  validation_fraction: 0/  validation_fraction: 0\n  train_limit: ${TRAIN_LIMIT}\n  test_limit: ${TEST_LIMIT}/" \
     models/multi-fashion-lenet.yaml > "$OUT/job.yaml"
 echo "output: $OUT/run" >> "$OUT/job.yaml"
@@ -49,7 +51,7 @@ PY
 
 torch() {
   env $TORCH_ENV OMP_NUM_THREADS=2 /usr/bin/python3 bench/trainer/torch_multifashion.py --epochs "$EPOCHS" --threads 2 \
-    --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" | sed 's/^{/{"side": "pytorch", /'
+    --seed "$SEED" --train-limit "$TRAIN_LIMIT" --test-limit "$TEST_LIMIT" | sed 's/^{/{"side": "pytorch", /'
 }
 
 if [ "$PARALLEL" = 1 ]; then

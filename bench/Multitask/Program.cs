@@ -7,6 +7,10 @@
 // methods side by side in rotated rounds (see TrainingSteps):
 //
 //   dotnet run -c Release --project bench/Multitask -- --training JOB.yaml --methods ew,pcgrad,mgdaub [--rounds 5]
+//
+// With --breakdown JOB.yaml it splits the step into its graphs on one batch, the methods interleaved (StepBreakdown):
+//
+//   dotnet run -c Release --project bench/Multitask -- --breakdown JOB.yaml --methods ew,pcgrad,mgdaub [--steps 30]
 using System.Globalization;
 using MtlOnnx.Bench.Multitask;
 using MtlOnnx.Training.Multitask;
@@ -17,6 +21,13 @@ if (Array.IndexOf(args, "--training") is >= 0 and var at && at + 1 < args.Length
 {
     TrainingSteps.Run(args[at + 1], OptionList(args, "--methods") ?? ["ew", "pcgrad", "mgda", "upgrad", "mgdaub"],
         Option(args, "--rounds", 5), Option(args, "--threads", 0));
+    return;
+}
+
+if (Array.IndexOf(args, "--breakdown") is >= 0 and var split && split + 1 < args.Length)
+{
+    StepBreakdown.Run(args[split + 1], OptionList(args, "--methods") ?? ["ew", "pcgrad", "mgdaub"],
+        Option(args, "--steps", 30), Option(args, "--threads", 0));
     return;
 }
 

@@ -64,7 +64,7 @@ internal static class TrainingSteps
         }
     }
 
-    private static string Describe(GradientSource source) => source switch
+    internal static string Describe(GradientSource source) => source switch
     {
         GradientSource.None => "none (loss weighting)",
         GradientSource.Representation => "representation",

@@ -19,7 +19,7 @@ internal static class BenchmarkMode
 {
     private static readonly int[] Levels = [1, 16, 64];
 
-    public static async Task<int> RunAsync(int seconds, int samples, BenchTarget target)
+    public static async Task<int> RunAsync(int seconds, int samples, int rounds, BenchTarget target)
     {
         var report = new StringBuilder();
         var infer = target.InferRequest();
@@ -63,9 +63,9 @@ internal static class BenchmarkMode
                 calls.Add(() => typed.PredictAsync(predict).ResponseAsync);
             }
 
-            var before = await ServerTimesAsync(client, target.Model);
+            var before = await ServerTimes.ReadAsync(client, target.Model);
             var latencies = await Latency.MeasureInterleavedAsync(calls, 300, samples);
-            var server = (await ServerTimesAsync(client, target.Model)).Since(before);
+            var server = (await ServerTimes.ReadAsync(client, target.Model)).Since(before);
             var (ortLatency, echoLatency, inferLatency) = (latencies[0], latencies[1], latencies[2]);
             var predictLatency = predictProblem is null ? latencies[3] : null;
             report.AppendLine("### Latency at concurrency 1 (µs, client included, batching off, calls interleaved)");
@@ -106,66 +106,90 @@ internal static class BenchmarkMode
             report.AppendLine();
         }
 
-        report.AppendLine("### Throughput (calls/s) and server CPU per call");
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"### Throughput (calls/s) and server CPU per call: medians of {rounds} rounds, the two servers taking turns");
         report.AppendLine();
-        report.AppendLine("| call | batching | c=1 | c=16 | c=64 | server CPU/call at c=64 | mean batch at c=64 |");
-        report.AppendLine("|---|---|---|---|---|---|---|");
-        var throughput = new Dictionary<(string, bool), double>();
-        var h2load = new StringBuilder();
-        foreach (var batching in new[] { false, true })
+        report.AppendLine("| call | batching | c=1 | c=16 | c=64 | server CPU/call at c=64 | client CPU/call at c=64 | " +
+            "ORT µs per row at c=64 | mean batch at c=64 |");
+        report.AppendLine("|---|---|---|---|---|---|---|---|---|");
+
+        // Both servers run at once and every block of calls alternates between them, round after round: a fresh server
+        // is slow for its first seconds (JIT tiers, pools), and on a shared machine load comes in spells. Measuring one
+        // server after the other gave whichever went first, or met a busy spell, the worse figures.
+        await using var offServer = await ServerProcess.StartAsync(target.RepositoryFor(batching: false), batching: false,
+            delayMicroseconds: 0);
+        await using var onServer = await ServerProcess.StartAsync(target.RepositoryFor(batching: true), batching: true,
+            delayMicroseconds: 0);
+        using var offSide = Side.Open(offServer, batching: false);
+        using var onSide = Side.Open(onServer, batching: true);
+        var sides = new[] { offSide, onSide };
+        var names = predictProblem is null ? new[] { "echo", "ModelInfer", "Predict" } : ["echo", "ModelInfer"];
+        foreach (var side in sides)
         {
-            await using var server = await ServerProcess.StartAsync(target.RepositoryFor(batching), batching,
-                delayMicroseconds: 0);
-            using var channel = Channel(server.GrpcPort);
-            using var echoChannel = Channel(server.EchoPort);
-            var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
-            var typed = new MultiTask.MultiTaskClient(channel);
-            var echo = new Echo.EchoClient(echoChannel);
-            var calls = new List<(string Name, Func<Task> Call)>();
-            if (!batching)
+            foreach (var name in names)
             {
-                calls.Add(("echo", () => echo.EchoAsync(echoPayload).ResponseAsync));
+                _ = await LoadAsync(side.Call(name, infer, predict, echoPayload), 16, 1);
+                _ = await LoadAsync(side.Call(name, infer, predict, echoPayload), 1, 1);
             }
+        }
 
-            calls.Add(("ModelInfer", () => client.ModelInferAsync(infer).ResponseAsync));
-            if (predictProblem is null)
+        var throughput = new Dictionary<(string, bool), double>();
+        var costs = new Dictionary<(string, bool), (double Server, double Client, double PerRow)>();
+        foreach (var name in names)
+        {
+            // The echo path does not batch: it is measured on the batching-off server only.
+            var blocks = new Dictionary<(bool, int), List<Block>>();
+            for (var round = 0; round < rounds; round++)
             {
-                calls.Add(("Predict", () => typed.PredictAsync(predict).ResponseAsync));
-            }
-
-            // A fresh server process runs its first seconds slowly (JIT tiers, thread pool growth); without this the
-            // first call measured on each server, echo off and ModelInfer on, paid for it.
-            foreach (var (_, call) in calls)
-            {
-                _ = await LoadAsync(call, 16, 1);
-            }
-
-            foreach (var (name, call) in calls)
-            {
-                var rates = new double[Levels.Length];
-                double cpu = 0;
-                double meanBatch = 0;
                 for (var i = 0; i < Levels.Length; i++)
                 {
-                    var cpuBefore = await server.MetricAsync("process_cpu_seconds_total");
-                    var countBefore = await server.MetricAsync("nv_inference_count");
-                    var execBefore = await server.MetricAsync("nv_inference_exec_count");
-                    var (rate, completed) = await LoadAsync(call, Levels[i], seconds);
-                    rates[i] = rate;
-                    cpu = (await server.MetricAsync("process_cpu_seconds_total") - cpuBefore) / completed * 1e6;
-                    var executions = await server.MetricAsync("nv_inference_exec_count") - execBefore;
-                    var rows = await server.MetricAsync("nv_inference_count") - countBefore;
-                    meanBatch = executions > 0 ? rows / executions : 0;
-                }
+                    foreach (var side in name == "echo" ? sides[..1] : sides)
+                    {
+                        var block = await MeasureBlockAsync(side, side.Call(name, infer, predict, echoPayload), Levels[i],
+                            seconds, target.Model);
+                        if (!blocks.TryGetValue((side.Batching, i), out var list))
+                        {
+                            blocks[(side.Batching, i)] = list = [];
+                        }
 
-                throughput[(name, batching)] = rates[^1];
-                var echoRow = name == "echo";
-                report.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {name} | {(echoRow ? "n/a" : batching ? "on" : "off")} | {rates[0]:0} | {rates[1]:0} | " +
-                    $"{rates[2]:0} | {cpu:0} µs | {(echoRow ? "n/a" : meanBatch.ToString("0.0", CultureInfo.InvariantCulture))} |");
+                        list.Add(block);
+                    }
+                }
             }
 
-            h2load.AppendLine(await H2Load.RunAsync(server, infer, echoPayload, batching));
+            foreach (var side in name == "echo" ? sides[..1] : sides)
+            {
+                var rates = Levels.Select((_, i) => Latency.Median(blocks[(side.Batching, i)].Select(b => b.Rate))).ToArray();
+                var cpu = Latency.Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.CpuMicroseconds));
+                var meanBatch = Latency.Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.MeanBatch));
+                var clientCpu = Latency.Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.ClientCpuMicroseconds));
+                var perRow = Latency.Median(blocks[(side.Batching, Levels.Length - 1)].Select(b => b.InferPerRowMicroseconds));
+                throughput[(name, side.Batching)] = rates[^1];
+                costs[(name, side.Batching)] = (cpu, clientCpu, perRow);
+                var echoRow = name == "echo";
+                report.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {name} | {(echoRow ? "n/a" : side.Batching ? "on" : "off")} | {rates[0]:0} | {rates[1]:0} | " +
+                    $"{rates[2]:0} | {cpu:0} µs | {clientCpu:0} µs | {(echoRow ? "n/a" : perRow.ToString("0.0", CultureInfo.InvariantCulture))} | " +
+                    $"{(echoRow ? "n/a" : meanBatch.ToString("0.0", CultureInfo.InvariantCulture))} |");
+            }
+        }
+
+        // What batching could win at most: it shrinks the ORT time per row and nothing else, so the CPU per call of
+        // client and server together (the two share the same cores) bounds the gain.
+        var (serverCost, clientCost, perRowOff) = costs[("ModelInfer", false)];
+        var perRowOn = costs[("ModelInfer", true)].PerRow;
+        var total = serverCost + clientCost;
+        report.AppendLine();
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"Bound on the batching gain for ModelInfer at c=64: client and server CPU per call {total:0} µs with batching " +
+            $"off, of which ORT {perRowOff:0.0} µs per row; at the per-row cost measured with batching on " +
+            $"({perRowOn:0.0} µs) the most batching can give is {total / (total - Math.Max(0, perRowOff - perRowOn)):0.00}×, " +
+            $"and if the run cost nothing at all {total / (total - perRowOff):0.00}×.");
+
+        var h2load = new StringBuilder();
+        foreach (var side in sides)
+        {
+            h2load.AppendLine(await H2Load.RunAsync(side.Server, infer, echoPayload, side.Batching));
         }
 
         report.AppendLine();
@@ -223,17 +247,7 @@ internal static class BenchmarkMode
         }
     }
 
-    private static async Task<ServerTimes> ServerTimesAsync(GRPCInferenceService.GRPCInferenceServiceClient client,
-        string model)
-    {
-        var response = await client.ModelStatisticsAsync(new ModelStatisticsRequest { Name = model });
-        var stats = response.ModelStats.Single(s => s.InferenceStats.Success.Count > 0 || response.ModelStats.Count == 1)
-            .InferenceStats;
-        return new ServerTimes(stats.Success.Count, stats.Success.Ns, stats.Queue.Ns, stats.ComputeInput.Ns,
-            stats.ComputeInfer.Ns, stats.ComputeOutput.Ns);
-    }
-
-    private static async Task<(double Rate, long Completed)> LoadAsync(Func<Task> call, int concurrency, int seconds)
+    public static async Task<(double Rate, long Completed)> LoadAsync(Func<Task> call, int concurrency, int seconds)
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         long completed = 0;
@@ -275,6 +289,89 @@ internal static class BenchmarkMode
         return (completed / watch.Elapsed.TotalSeconds, Math.Max(1, completed));
     }
 
+    /// <summary>
+    /// Runs one block of calls and reads around it the server's and this process's CPU time, the batch sizes and ONNX
+    /// Runtime's time per row (from the executions' statistics, so a batch's run is counted once).
+    /// </summary>
+    private static async Task<Block> MeasureBlockAsync(Side side, Func<Task> call, int concurrency, int seconds,
+        string model)
+    {
+        var server = side.Server;
+        var cpuBefore = await server.MetricAsync("process_cpu_seconds_total");
+        var countBefore = await server.MetricAsync("nv_inference_count");
+        var execBefore = await server.MetricAsync("nv_inference_exec_count");
+        var runsBefore = await side.ExecutionsAsync(model);
+        var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var (rate, completed) = await LoadAsync(call, concurrency, seconds);
+        var client = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalMicroseconds / completed;
+        var cpu = (await server.MetricAsync("process_cpu_seconds_total") - cpuBefore) / completed * 1e6;
+        var executions = await server.MetricAsync("nv_inference_exec_count") - execBefore;
+        var rows = await server.MetricAsync("nv_inference_count") - countBefore;
+        var runsAfter = await side.ExecutionsAsync(model);
+        var runRows = runsAfter.Rows - runsBefore.Rows;
+        var perRow = runRows > 0 ? (runsAfter.InferNs - runsBefore.InferNs) / 1000.0 / runRows : 0;
+        return new Block(rate, cpu, client, perRow, executions > 0 ? rows / executions : 0);
+    }
+
     private static void Row(StringBuilder report, string name, Latency latency) =>
         report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {latency.P50:0} | {latency.P99:0} | {latency.Mean:0} |");
+
+    /// <summary>One block's calls per second, server and client CPU µs per call, ORT µs per row, mean rows per run.</summary>
+    private sealed record Block(double Rate, double CpuMicroseconds, double ClientCpuMicroseconds,
+        double InferPerRowMicroseconds, double MeanBatch);
+
+    /// <summary>A server under test with its clients, one channel for the server and one for its echo service.</summary>
+    private sealed class Side : IDisposable
+    {
+        private readonly GrpcChannel _channel;
+        private readonly GrpcChannel _echoChannel;
+        private readonly GRPCInferenceService.GRPCInferenceServiceClient _infer;
+        private readonly MultiTask.MultiTaskClient _typed;
+        private readonly Echo.EchoClient _echo;
+
+        private Side(ServerProcess server, bool batching)
+        {
+            Server = server;
+            Batching = batching;
+            _channel = Channel(server.GrpcPort);
+            _echoChannel = Channel(server.EchoPort);
+            _infer = new GRPCInferenceService.GRPCInferenceServiceClient(_channel);
+            _typed = new MultiTask.MultiTaskClient(_channel);
+            _echo = new Echo.EchoClient(_echoChannel);
+        }
+
+        public ServerProcess Server { get; }
+
+        public bool Batching { get; }
+
+        public static Side Open(ServerProcess server, bool batching) => new(server, batching);
+
+        /// <summary>Reads the rows run and ONNX Runtime's nanoseconds, summed over every execution of the model.</summary>
+        public async Task<(double Rows, double InferNs)> ExecutionsAsync(string model)
+        {
+            var response = await _infer.ModelStatisticsAsync(new ModelStatisticsRequest { Name = model });
+            double rows = 0;
+            double ns = 0;
+            foreach (var batch in response.ModelStats.SelectMany(s => s.BatchStats))
+            {
+                rows += batch.BatchSize * (double)batch.ComputeInfer.Count;
+                ns += batch.ComputeInfer.Ns;
+            }
+
+            return (rows, ns);
+        }
+
+        public Func<Task> Call(string name, ModelInferRequest infer, PredictRequest predict, EchoMessage echo) => name switch
+        {
+            "echo" => () => _echo.EchoAsync(echo).ResponseAsync,
+            "ModelInfer" => () => _infer.ModelInferAsync(infer).ResponseAsync,
+            _ => () => _typed.PredictAsync(predict).ResponseAsync,
+        };
+
+        public void Dispose()
+        {
+            _channel.Dispose();
+            _echoChannel.Dispose();
+        }
+    }
 }

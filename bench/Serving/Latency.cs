@@ -57,6 +57,15 @@ internal sealed record Latency(double P50, double P99, double Mean)
         })];
     }
 
+    /// <summary>Returns the median of some values (the mean of the middle two for an even count).</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1
+            ? sorted[sorted.Length / 2]
+            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
     public static Latency Measure(Action call, int warmup, int samples) =>
         MeasureAsync(() =>
         {

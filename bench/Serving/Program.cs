@@ -1,9 +1,14 @@
 using System.Globalization;
 using MtlOnnx.Serving.Bench;
 
-// dotnet run -c Release --project bench/Serving -- bench [SECONDS [SAMPLES [conv|dense]]] [--repository DIR [--model NAME]]
+// dotnet run -c Release --project bench/Serving -- bench [SECONDS [SAMPLES [conv|dense]]] [--rounds N]
+//     [--repository DIR [--model NAME]]
 // dotnet run -c Release --project bench/Serving -- soak [MINUTES [CONCURRENCY]]
 // dotnet run -c Release --project bench/Serving -- breakdown [CALLS] [--repository DIR [--model NAME]]
+// dotnet run -c Release --project bench/Serving -- compare [ROUNDS [CALLS]] --baseline OTHER_BUILD/MtlOnnx.Serving.Bench.dll
+//     [--after-env NAME=VALUE]
+//     [--repository DIR [--model NAME]]
+// dotnet run -c Release --project bench/Serving -- lone [ROUNDS [CALLS [DELAY_US]]] [--repository DIR [--model NAME]]
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 var positional = new List<string>();
 for (var i = 0; i < args.Length; i++)
@@ -36,6 +41,21 @@ switch (mode)
         return await SoakMode.RunAsync(Arg(1, 10), Arg(2, 32), target);
     }
 
+    case "lone":
+    {
+        using var target = Target();
+        return await LoneMode.RunAsync(Arg(1, 5), Arg(2, 2000), Arg(3, 0), target);
+    }
+
+    case "compare":
+    {
+        using var target = Target();
+        var environment = options.TryGetValue("--after-env", out var setting)
+            ? new Dictionary<string, string> { [setting.Split('=')[0]] = setting[(setting.IndexOf('=') + 1)..] }
+            : new Dictionary<string, string>();
+        return await CompareMode.RunAsync(Arg(1, 5), Arg(2, 1000), options["--baseline"], environment, target);
+    }
+
     case "breakdown":
     {
         using var target = Target();
@@ -45,6 +65,7 @@ switch (mode)
     default:
     {
         using var target = Target();
-        return await BenchmarkMode.RunAsync(Arg(1, 5), Arg(2, 3000), target);
+        var rounds = int.Parse(options.GetValueOrDefault("--rounds", "3"), CultureInfo.InvariantCulture);
+        return await BenchmarkMode.RunAsync(Arg(1, 2), Arg(2, 3000), rounds, target);
     }
 }

@@ -27,17 +27,39 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     public int EchoPort { get; }
 
-    public static async Task<ServerProcess> StartAsync(string repository, bool batching, long delayMicroseconds)
+    /// <summary>Starts a server process.</summary>
+    /// <param name="repository">The repository to serve.</param>
+    /// <param name="batching">Whether dynamic batching is on for models without a config.pbtxt.</param>
+    /// <param name="delayMicroseconds">Their queue delay.</param>
+    /// <param name="benchAssembly">
+    /// The benchmark assembly whose server mode to run: another build's, to compare two builds in one run; this one's
+    /// when <see langword="null"/>.
+    /// </param>
+    /// <param name="environment">Environment variables for the server process (runtime settings to compare).</param>
+    public static async Task<ServerProcess> StartAsync(string repository, bool batching, long delayMicroseconds,
+        string? benchAssembly = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var self = typeof(ServerProcess).Assembly.Location;
+        var self = benchAssembly ?? typeof(ServerProcess).Assembly.Location;
         var host = Environment.ProcessPath!;
-        var prefix = Path.GetFileNameWithoutExtension(host) == "dotnet" ? $"\"{self}\" " : string.Empty;
+        var underDotnet = Path.GetFileNameWithoutExtension(host) == "dotnet";
+        if (benchAssembly is not null && !underDotnet)
+        {
+            host = "dotnet";
+            underDotnet = true;
+        }
+
+        var prefix = underDotnet ? $"\"{self}\" " : string.Empty;
         var info = new ProcessStartInfo(host, $"{prefix}server \"{repository}\" {(batching ? "on" : "off")} {delayMicroseconds}")
         {
             RedirectStandardOutput = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = Process.Start(info)!;
         while (await process.StandardOutput.ReadLineAsync() is { } line)
         {

@@ -1,3 +1,5 @@
+using MtlOnnx.Serving.Protocol;
+
 namespace MtlOnnx.Serving.Bench;
 
 /// <summary>
@@ -7,6 +9,18 @@ namespace MtlOnnx.Serving.Bench;
 internal sealed record ServerTimes(ulong Calls, ulong RequestNs, ulong QueueNs, ulong InputNs, ulong InferNs,
     ulong OutputNs)
 {
+    /// <summary>Reads a model's statistics from a server: its only version's, or the one that served calls.</summary>
+    /// <param name="client">The server's inference client.</param>
+    /// <param name="model">The model's name.</param>
+    public static async Task<ServerTimes> ReadAsync(GRPCInferenceService.GRPCInferenceServiceClient client, string model)
+    {
+        var response = await client.ModelStatisticsAsync(new ModelStatisticsRequest { Name = model });
+        var stats = response.ModelStats.Single(s => s.InferenceStats.Success.Count > 0 || response.ModelStats.Count == 1)
+            .InferenceStats;
+        return new ServerTimes(stats.Success.Count, stats.Success.Ns, stats.Queue.Ns, stats.ComputeInput.Ns,
+            stats.ComputeInfer.Ns, stats.ComputeOutput.Ns);
+    }
+
     /// <summary>Gets the mean handler time per call in µs.</summary>
     public double Request => PerCall(RequestNs);
 

@@ -7,7 +7,10 @@ max-pool 2, ReLU, linear 500->50, ReLU; per task linear 50->50, ReLU, linear 50-
 equal weighting, and prints per-epoch test accuracy and samples per second (data loading included).
 
 Usage: /usr/bin/python3 torch_multifashion.py [--epochs 20] [--threads 2] [--folder /usr/share/datasets/fashion-mnist]
-       [--train-limit 120000] [--test-limit 10000]
+       [--train-limit 120000] [--test-limit 10000] [--seed 0] [--init-from FOLDER]
+
+--init-from starts from parameters bench/trainer/Replay wrote (its initial/ folder: MtlOnnx's initialisation for a job
+seed) instead of torch.nn's default initialisation, to tell the effect of the initial draw from the rest of the loop.
 """
 import argparse
 import gzip
@@ -21,6 +24,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "autodiff"))
 from multifashion_lenet import MultiFashionLeNet  # noqa: E402
+from torch_replay import read_parameters  # noqa: E402
 
 
 def read_idx(path):
@@ -72,6 +76,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-limit", type=int, default=120000, help="training pairs (the job's data.train_limit)")
     parser.add_argument("--test-limit", type=int, default=10000, help="test pairs (the job's data.test_limit)")
+    parser.add_argument("--init-from", help="a folder of initial parameters written by bench/trainer/Replay")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -81,6 +86,11 @@ def main():
                   rng)
     test = build(read_idx(f("t10k-images-idx3-ubyte.gz")), read_idx(f("t10k-labels-idx1-ubyte.gz")), 1, args.test_limit, rng)
     model = MultiFashionLeNet()
+    if args.init_from:
+        initial = read_parameters(args.init_from)
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                p.copy_(torch.from_numpy(initial[name]))
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     x_test = torch.from_numpy(test[0]).float() / 255
     for epoch in range(args.epochs):

@@ -107,7 +107,15 @@ public static class ServingHost
             grpc.MaxReceiveMessageSize = limits.MaxRequestBytes;
             grpc.EnableDetailedErrors = false;
             grpc.Interceptors.Add<ErrorInterceptor>();
-            grpc.Interceptors.Add<AuthInterceptor>();
+
+            // With no key and no certificate policy there is nothing to check: every call would pay for a no-op.
+            var security = options.Security;
+            if (security.ApiKeys.Count > 0 || security.RepositoryApiKeys.Count > 0 ||
+                security.RepositoryClientSubjects.Count > 0)
+            {
+                grpc.Interceptors.Add<AuthInterceptor>();
+            }
+
             // grpc-dotnet falls back to its own uncapped gzip when the list is empty, so gzip is always ours:
             // capped, or refusing.
             grpc.CompressionProviders.Clear();

@@ -10,6 +10,9 @@ namespace MtlOnnx.Serving.Batching;
 /// </summary>
 internal sealed class DynamicBatcher : IInferenceScheduler
 {
+    /// <summary>How close to its deadline a wait stops trusting a timer: one millisecond, the timers' tick.</summary>
+    private static readonly long s_timerSlackTicks = Clock.TicksFromMicroseconds(1000);
+
     private readonly ModelExecutor _executor;
     private readonly SchedulerSettings _settings;
     private readonly ILogger _logger;
@@ -63,7 +66,8 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             Interlocked.Increment(ref _pending);
             try
             {
-                await _executor.ExecuteAsync([work], work.BatchSize, null, work.CancellationToken).ConfigureAwait(false);
+                await _executor.ExecuteAsync([work], work.BatchSize, work.OutputNames, work.CancellationToken)
+                    .ConfigureAwait(false);
                 return await work.Completion.ConfigureAwait(false);
             }
             finally
@@ -194,14 +198,28 @@ internal sealed class DynamicBatcher : IInferenceScheduler
                 continue;
             }
 
+            // Triton's rule: the batch goes as soon as it is full or its oldest request has waited the delay; a lone
+            // request waits the delay out (it is what the delay is for), but never longer.
             var remaining = deadline - Clock.Now;
             if (remaining <= 0)
             {
                 return null;
             }
 
-            using var timeout = new CancellationTokenSource(
-                TimeSpan.FromMicroseconds(Clock.Nanoseconds(0, remaining) / 1000.0));
+            // .NET timers count whole milliseconds and may fire late by a tick, so a timer covers all but the last
+            // millisecond and the rest is waited out short of a timer.
+            var timerMilliseconds = Clock.Nanoseconds(0, remaining - s_timerSlackTicks) / 1_000_000;
+            if (timerMilliseconds < 1)
+            {
+                if (!YieldUntilQueuedOrDue(reader, deadline))
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(timerMilliseconds));
             try
             {
                 if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
@@ -211,10 +229,33 @@ internal sealed class DynamicBatcher : IInferenceScheduler
             }
             catch (OperationCanceledException)
             {
-                return null;
+                // The timer fired; the loop reads what came meanwhile and waits out the rest.
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Waits, on this thread, until a request is queued or the deadline passes; used for waits shorter than a timer
+    /// tick. Yielding rather than sleeping keeps the wait to the microsecond and gives the core to any other thread
+    /// that can run, so on a busy machine the wait costs little.
+    /// </summary>
+    /// <returns><see langword="true"/> when a request is queued; <see langword="false"/> at the deadline.</returns>
+    private static bool YieldUntilQueuedOrDue(ChannelReader<InferenceWork> reader, long deadline)
+    {
+        var spinner = default(SpinWait);
+        while (reader.Count == 0)
+        {
+            if (Clock.Now >= deadline)
+            {
+                return false;
+            }
+
+            // Never Thread.Sleep(1): it would overshoot a sub-millisecond deadline by a whole tick.
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        return true;
     }
 }

@@ -68,18 +68,18 @@ internal sealed class ModelExecutor
     private void Execute(IReadOnlyList<InferenceWork> batch, long rows, IReadOnlyList<string> outputNames)
     {
         var start = Clock.Now;
-        using var runOptions = new RunOptions();
-        var registrations = new CancellationTokenRegistration[batch.Count];
+        var runOptions = _runner.RentRunOptions();
+        var lone = default(CancellationTokenRegistration);
+        var registrations = batch.Count == 1 ? [] : new CancellationTokenRegistration[batch.Count];
         try
         {
             // A run is only worth stopping when nobody waits for it any more. A lone request needs no closure.
             if (batch.Count == 1)
             {
-                registrations[0] = batch[0].CancellationToken.Register(
-                    static state => ((RunOptions)state!).Terminate = true, runOptions);
+                lone = batch[0].CancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
             }
 
-            for (var i = 0; batch.Count > 1 && i < batch.Count; i++)
+            for (var i = 0; i < registrations.Length; i++)
             {
                 registrations[i] = batch[i].CancellationToken.Register(() =>
                 {
@@ -146,10 +146,15 @@ internal sealed class ModelExecutor
         }
         finally
         {
+            // Disposing a registration waits for its callback, so no late cancellation can reach the run options
+            // once they serve another run.
+            lone.Dispose();
             foreach (var registration in registrations)
             {
                 registration.Dispose();
             }
+
+            _runner.ReturnRunOptions(runOptions);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Microsoft.Extensions.ObjectPool;
 using Microsoft.ML.OnnxRuntime;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -18,9 +19,22 @@ namespace MtlOnnx.Serving.Inference;
 /// </remarks>
 internal sealed class OnnxModelRunner : IDisposable
 {
+    /// <summary>How many idle lanes and run options a runner keeps: enough for the runs the gate lets in at once.</summary>
+    private const int Retained = 8;
+
+    /// <summary>Single-row tensors larger than this run the ordinary way: copying them would cost more than binding.</summary>
+    private const int MaxLaneBytes = 1 << 20;
+
     private readonly InferenceSession _session;
     private readonly Dictionary<string, TensorSpec> _outputsByName;
+    private readonly Dictionary<string, int> _outputIndex;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly ObjectPool<RunOptions> _runOptions;
+    private ObjectPool<RunLane>? _lanes;
+    private TensorSpec[]? _laneInputs;
     private bool _preallocate = true;
+    private bool _batched;
 
     private OnnxModelRunner(InferenceSession session)
     {
@@ -28,6 +42,12 @@ internal sealed class OnnxModelRunner : IDisposable
         Inputs = Describe(session.InputMetadata);
         Outputs = Describe(session.OutputMetadata);
         _outputsByName = Outputs.ToDictionary(o => o.Name, StringComparer.Ordinal);
+        _inputNames = [.. Inputs.Select(i => i.Name)];
+        _outputNames = [.. Outputs.Select(o => o.Name)];
+        _outputIndex = _outputNames.Select((name, index) => (name, index))
+            .ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
+        var provider = new DefaultObjectPoolProvider { MaximumRetained = Retained };
+        _runOptions = provider.Create(new RunOptionsPolicy());
     }
 
     /// <summary>Gets the model's inputs, in graph order.</summary>
@@ -40,7 +60,18 @@ internal sealed class OnnxModelRunner : IDisposable
     /// Gets or sets whether the first dimension of every input and output is the batch dimension, so that a
     /// batch's outputs can be split by rows. Set by the loader before the first run.
     /// </summary>
-    public bool Batched { get; set; }
+    public bool Batched
+    {
+        get => _batched;
+        set
+        {
+            _batched = value;
+            PlanLanes();
+        }
+    }
+
+    /// <summary>Gets whether single-row runs asking for every output reuse pooled lanes (see <see cref="RunLane"/>).</summary>
+    public bool UsesLanes => _preallocate && _lanes is not null;
 
     /// <summary>Gets whether outputs are written into buffers allocated before the run.</summary>
     public bool PreallocatesOutputs => _preallocate;
@@ -83,6 +114,11 @@ internal sealed class OnnxModelRunner : IDisposable
     /// <exception cref="OnnxRuntimeException">The run failed or was terminated.</exception>
     public InferTensor[] Run(IReadOnlyList<InferTensor> inputs, IReadOnlyList<string> outputNames, RunOptions runOptions)
     {
+        if (_preallocate && _lanes is { } lanes && FitsLane(inputs, outputNames))
+        {
+            return RunInLane(lanes, inputs, outputNames, runOptions);
+        }
+
         var names = new string[inputs.Count];
         var values = new OrtValue[inputs.Count];
         var pins = new MemoryHandle[inputs.Count];
@@ -131,8 +167,138 @@ internal sealed class OnnxModelRunner : IDisposable
     /// </summary>
     public void DisablePreallocation() => _preallocate = false;
 
+    /// <summary>Rents run options for one run; return them with <see cref="ReturnRunOptions"/> when it is over.</summary>
+    /// <returns>Run options that are not terminated.</returns>
+    public RunOptions RentRunOptions() => _runOptions.Get();
+
+    /// <summary>Returns run options rented with <see cref="RentRunOptions"/>; a terminated one is reset first.</summary>
+    /// <param name="runOptions">The run options, no longer used by any run.</param>
+    public void ReturnRunOptions(RunOptions runOptions) => _runOptions.Return(runOptions);
+
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        (_lanes as IDisposable)?.Dispose();
+        (_runOptions as IDisposable)?.Dispose();
+        _session.Dispose();
+    }
+
+    /// <summary>
+    /// Decides whether single-row runs can use lanes: a batched model whose every input and output is numeric with a
+    /// fixed, small shape past the batch dimension.
+    /// </summary>
+    private void PlanLanes()
+    {
+        (_lanes as IDisposable)?.Dispose();
+        _lanes = null;
+        _laneInputs = null;
+        if (!_batched)
+        {
+            return;
+        }
+
+        var inputs = RowSpecs(Inputs);
+        var outputs = RowSpecs(Outputs);
+        if (inputs is null || outputs is null)
+        {
+            return;
+        }
+
+        _laneInputs = inputs;
+        var provider = new DefaultObjectPoolProvider { MaximumRetained = Retained };
+        _lanes = provider.Create(new LanePolicy(inputs, outputs));
+    }
+
+    private static TensorSpec[]? RowSpecs(IReadOnlyList<TensorSpec> specs)
+    {
+        var rows = new TensorSpec[specs.Count];
+        for (var i = 0; i < specs.Count; i++)
+        {
+            var spec = specs[i];
+            if (spec.IsString || spec.Dims.Length == 0)
+            {
+                return null;
+            }
+
+            var dims = (long[])spec.Dims.Clone();
+            dims[0] = 1;
+            long bytes = spec.ElementSize;
+            foreach (var dim in dims)
+            {
+                bytes *= dim;
+            }
+
+            if (bytes <= 0 || bytes > MaxLaneBytes || dims.Skip(1).Any(d => d < 0))
+            {
+                return null;
+            }
+
+            rows[i] = spec with { Dims = dims };
+        }
+
+        return rows;
+    }
+
+    /// <summary>Returns whether a run is one row of every input, asking for every output (in any order).</summary>
+    private bool FitsLane(IReadOnlyList<InferTensor> inputs, IReadOnlyList<string> outputNames)
+    {
+        var specs = _laneInputs!;
+        if (inputs.Count != specs.Length || outputNames.Count != _outputNames.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < specs.Length; i++)
+        {
+            var input = inputs[i];
+            if (input.Strings is not null || !string.Equals(input.Name, specs[i].Name, StringComparison.Ordinal) ||
+                input.ElementType != specs[i].ElementType || !input.Shape.AsSpan().SequenceEqual(specs[i].Dims))
+            {
+                return false;
+            }
+        }
+
+        foreach (var name in outputNames)
+        {
+            if (!_outputIndex.ContainsKey(name))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private InferTensor[] RunInLane(ObjectPool<RunLane> lanes, IReadOnlyList<InferTensor> inputs,
+        IReadOnlyList<string> outputNames, RunOptions runOptions)
+    {
+        var lane = lanes.Get();
+        try
+        {
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                inputs[i].Data.Span.CopyTo(lane.InputBuffers[i]);
+            }
+
+            _session.Run(runOptions, _inputNames, lane.InputValues, _outputNames, lane.OutputValues);
+
+            // The lane's buffers serve the next run at once; the response gets copies.
+            var outputs = new InferTensor[outputNames.Count];
+            for (var i = 0; i < outputs.Length; i++)
+            {
+                var index = _outputIndex[outputNames[i]];
+                var spec = Outputs[index];
+                long[] shape = [1, .. spec.Dims.AsSpan(1)];
+                outputs[i] = InferTensor.Numeric(spec.Name, spec.ElementType, shape, lane.OutputBuffers[index].AsSpan().ToArray());
+            }
+
+            return outputs;
+        }
+        finally
+        {
+            lanes.Return(lane);
+        }
+    }
 
     private static List<TensorSpec> Describe(IReadOnlyDictionary<string, NodeMetadata> metadata)
     {
@@ -261,5 +427,29 @@ internal sealed class OnnxModelRunner : IDisposable
                 pin.Dispose();
             }
         }
+    }
+
+    /// <summary>Creates run options and clears a terminated one's flag before it is reused.</summary>
+    private sealed class RunOptionsPolicy : PooledObjectPolicy<RunOptions>
+    {
+        public override RunOptions Create() => new();
+
+        public override bool Return(RunOptions obj)
+        {
+            if (obj.Terminate)
+            {
+                obj.Terminate = false;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Creates lanes of the model's single-row shapes.</summary>
+    private sealed class LanePolicy(TensorSpec[] inputs, TensorSpec[] outputs) : PooledObjectPolicy<RunLane>
+    {
+        public override RunLane Create() => RunLane.Create(inputs, outputs);
+
+        public override bool Return(RunLane obj) => true;
     }
 }

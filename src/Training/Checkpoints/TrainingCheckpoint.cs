@@ -53,7 +53,10 @@ public sealed class TrainingCheckpoint
     /// <summary>Gets or sets the state words of the training's random-number generator, if it has one.</summary>
     public IReadOnlyList<ulong>? RandomState { get; set; }
 
-    /// <summary>Gets or sets the multi-task method's state, an opaque blob (stored as base64).</summary>
+    /// <summary>
+    /// Gets or sets the multi-task method's state (the binary form of <c>MtlOnnx.Training.Multitask.MethodState</c>
+    /// for the trainer; opaque here, stored as base64).
+    /// </summary>
     public byte[]? MethodState { get; set; }
 
     /// <summary>Gets or sets the optimizer the state belongs to, or <see langword="null"/> when not recorded.</summary>

@@ -7,6 +7,10 @@ namespace MtlOnnx.Training.Data;
 /// <remarks>Not thread-safe: give each thread its own instance, derived with <see cref="Derive(ulong, ulong, ulong)"/>.</remarks>
 public sealed class SeededRandom
 {
+    /// <summary>The number of words <see cref="WriteState"/> writes: the generator's four, then the spare normal.</summary>
+    public const int StateLength = 6;
+
+    private readonly ulong _seed;
     private ulong _s0;
     private ulong _s1;
     private ulong _s2;
@@ -17,11 +21,65 @@ public sealed class SeededRandom
     /// <param name="seed">The seed; every value, zero included, is valid.</param>
     public SeededRandom(ulong seed)
     {
-        var x = seed;
+        _seed = seed;
+        Reset();
+    }
+
+    /// <summary>Restarts the sequence from the seed the generator was created with.</summary>
+    public void Reset()
+    {
+        var x = _seed;
         _s0 = SplitMix(ref x);
         _s1 = SplitMix(ref x);
         _s2 = SplitMix(ref x);
         _s3 = SplitMix(ref x);
+        _spareNormal = null;
+    }
+
+    /// <summary>Writes the position in the sequence, so that <see cref="RestoreState"/> can continue from it.</summary>
+    /// <param name="destination">The <see cref="StateLength"/> words to write.</param>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="destination"/> does not hold <see cref="StateLength"/> words.
+    /// </exception>
+    public void WriteState(Span<ulong> destination)
+    {
+        if (destination.Length != StateLength)
+        {
+            throw new ArgumentException(
+                $"The state of a SeededRandom is {StateLength} words; the destination holds {destination.Length}.",
+                nameof(destination));
+        }
+
+        destination[0] = _s0;
+        destination[1] = _s1;
+        destination[2] = _s2;
+        destination[3] = _s3;
+        destination[4] = _spareNormal.HasValue ? 1UL : 0UL;
+        destination[5] = _spareNormal is { } spare ? (ulong)BitConverter.DoubleToInt64Bits(spare) : 0UL;
+    }
+
+    /// <summary>Continues the sequence from a position <see cref="WriteState"/> wrote.</summary>
+    /// <param name="state">The <see cref="StateLength"/> words.</param>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="state"/> does not hold <see cref="StateLength"/> words, or its generator words are all zero
+    /// (a state no generator reaches).
+    /// </exception>
+    public void RestoreState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != StateLength)
+        {
+            throw new ArgumentException(
+                $"The state of a SeededRandom is {StateLength} words; {state.Length} were given.", nameof(state));
+        }
+
+        if ((state[0] | state[1] | state[2] | state[3]) == 0)
+        {
+            throw new ArgumentException("The generator words of the state are all zero, which no generator reaches.",
+                nameof(state));
+        }
+
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+        _spareNormal = state[4] != 0 ? BitConverter.Int64BitsToDouble((long)state[5]) : null;
     }
 
     /// <summary>Creates a generator for one stream of a seed, for example one sample of one epoch.</summary>

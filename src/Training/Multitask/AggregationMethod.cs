@@ -81,4 +81,20 @@ public sealed class AggregationMethod : IMultitaskMethod
 
     /// <inheritdoc />
     public void Reset() => Aggregator.Reset();
+
+    /// <inheritdoc />
+    public MethodState SaveState()
+    {
+        var state = new MethodState(Name, TaskCount);
+        Aggregator.SaveState(state);
+        return state;
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.RequireOwner(Name, TaskCount);
+        Aggregator.LoadState(state);
+    }
 }

@@ -23,7 +23,9 @@ namespace MtlOnnx.Training.Multitask;
 /// Call <see cref="CompleteStep"/>, with the post-update losses if <see cref="RequiresLossesAfterStep"/>.
 /// </description></item>
 /// </list>
-/// <para>Call <see cref="CompleteEpoch"/> after each epoch. Implementations are not thread-safe.</para>
+/// <para>Call <see cref="CompleteEpoch"/> after each epoch. <see cref="SaveState"/> and <see cref="LoadState"/> carry
+/// everything the method remembers between steps (random streams included) through a checkpoint.
+/// Implementations are not thread-safe.</para>
 /// </remarks>
 public interface IMultitaskMethod
 {
@@ -71,4 +73,18 @@ public interface IMultitaskMethod
 
     /// <summary>Clears all state, as for a fresh run.</summary>
     void Reset();
+
+    /// <summary>Captures the state the method carries across steps, for a checkpoint.</summary>
+    /// <returns>The state, tagged with the method's name and task count.</returns>
+    MethodState SaveState();
+
+    /// <summary>
+    /// Restores a state <see cref="SaveState"/> captured, so a resumed run continues the same trajectory.
+    /// </summary>
+    /// <param name="state">The saved state.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="state"/> is <see langword="null"/>.</exception>
+    /// <exception cref="MethodStateException">
+    /// The state belongs to another method or task count, or a field is missing or has the wrong kind or length.
+    /// </exception>
+    void LoadState(MethodState state);
 }

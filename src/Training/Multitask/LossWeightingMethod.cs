@@ -56,4 +56,20 @@ public sealed class LossWeightingMethod : IMultitaskMethod
 
     /// <inheritdoc />
     public void Reset() => Weighting.Reset();
+
+    /// <inheritdoc />
+    public MethodState SaveState()
+    {
+        var state = new MethodState(Name, TaskCount);
+        Weighting.SaveState(state);
+        return state;
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.RequireOwner(Name, TaskCount);
+        Weighting.LoadState(state);
+    }
 }

@@ -22,8 +22,9 @@ namespace MtlOnnx.Training.Trainer;
 /// <remarks>
 /// The output folder holds <c>last.ckpt</c> (what <c>--resume</c> reads), <c>best.ckpt</c>, <c>history.json</c>,
 /// <c>metrics.json</c> and <c>report/index.html</c>. Dropout masks are drawn from the job's seed and the step, and
-/// the checkpoint keeps what the multi-task method was told, so a resumed run draws the same masks and rebuilds the
-/// same loss weights as a run that went through.
+/// the checkpoint keeps the multi-task method's own state (<see cref="Multitask.IMultitaskMethod.SaveState"/>: learned
+/// weights, moving averages, warm starts, random streams), so a resumed run draws the same masks and takes the same
+/// steps as a run that went through.
 /// </remarks>
 public sealed class MultiTaskTrainer
 {

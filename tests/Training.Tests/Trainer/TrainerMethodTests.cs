@@ -1,3 +1,4 @@
+using MtlOnnx.Training.Checkpoints;
 using MtlOnnx.Training.Jobs;
 using MtlOnnx.Training.Tests.Support;
 using MtlOnnx.Training.Trainer;
@@ -37,6 +38,9 @@ public sealed class TrainerMethodTests
     [InlineData("weighting: famo", 11)]
     [InlineData("weighting: { method: rlw, options: { seed: 3 } }", 40)]
     [InlineData("weighting: uw", 25)]
+    [InlineData("gradients: gradvac", 30)]
+    [InlineData("gradients: dbmtl", 17)]
+    [InlineData("gradients: graddrop", 40)]
     public void StatefulMethodWithDropout_InterruptedAndResumed_MatchesARunThatWentThrough(string method, int stopAfter)
     {
         using var folder = new TempFolder();
@@ -55,6 +59,8 @@ public sealed class TrainerMethodTests
         Assert.Equal(3, resumed.History.Count);
         for (var e = 0; e < 3; e++)
         {
+            // The method's state (learned weights, moving averages, random streams) and the dropout masks after the
+            // resume are those of the uninterrupted run.
             // The method's weights and the dropout masks after the resume are those of the uninterrupted run.
             foreach (var task in new[] { "shape", "position" })
             {
@@ -63,6 +69,27 @@ public sealed class TrainerMethodTests
                 Assert.Equal(straight.History[e].ValidationLoss[task], resumed.History[e].ValidationLoss[task], 6);
             }
         }
+    }
+
+    [Fact]
+    public void Resume_CheckpointWithDamagedMethodState_FailsNamingTheMethod()
+    {
+        using var folder = new TempFolder();
+        var job = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.File("run"), "{ kind: hard-sharing }", epochs: 2,
+            train: 128, extra: "gradients: gradvac"), "run.yaml", folder.Path);
+        using var stop = new CancellationTokenSource();
+        new MultiTaskTrainer(job, new TrainerOptions { WriteReport = false, Threads = 1,
+            Observer = new StopAfterSteps(2, stop) }).Run(stop.Token);
+        var path = Path.Combine(folder.File("run"), MultiTaskTrainer.LastCheckpointName);
+        var checkpoint = TrainingCheckpoint.Load(path);
+        checkpoint.MethodState![checkpoint.MethodState.Length / 2] ^= 0x01;
+        checkpoint.Save(path);
+
+        var error = Assert.Throws<CheckpointMismatchException>(() => new MultiTaskTrainer(job,
+            new TrainerOptions { WriteReport = false, Threads = 1, Resume = true }).Run());
+
+        Assert.Contains("'gradvac'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("checksum", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -89,6 +89,12 @@ public sealed class AlignedMtlAggregator : IGramAggregator
     {
     }
 
+    /// <inheritdoc />
+    public void SaveState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
+
     private static double Median(double[] sorted)
     {
         int n = sorted.Length;

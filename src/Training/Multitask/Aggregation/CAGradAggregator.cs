@@ -103,6 +103,12 @@ public sealed class CAGradAggregator : IGramAggregator
     {
     }
 
+    /// <inheritdoc />
+    public void SaveState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
+
     /// <summary>
     /// When the dual optimum has <c>g_w = 0</c> (for example two opposite collinear gradients) the formula
     /// <c>g0 + c|g0| g_w/|g_w|</c> is undefined and its numerical value can conflict with a task. The primal optimum is

@@ -116,4 +116,10 @@ public sealed class CameGradAggregator : IGramAggregator
     public void Reset()
     {
     }
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
 }

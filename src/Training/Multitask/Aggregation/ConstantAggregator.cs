@@ -34,4 +34,10 @@ public sealed class ConstantAggregator : IGramAggregator
     public void Reset()
     {
     }
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
 }

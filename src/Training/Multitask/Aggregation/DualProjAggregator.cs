@@ -43,4 +43,10 @@ public sealed class DualProjAggregator : IGramAggregator
     public void Reset()
     {
     }
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
 }

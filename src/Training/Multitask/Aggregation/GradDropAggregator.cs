@@ -1,3 +1,4 @@
+using MtlOnnx.Training.Data;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
@@ -63,6 +64,20 @@ public sealed class GradDropAggregator : ICoordinateAggregator
 
     /// <inheritdoc />
     public void Reset() => _random.Reset();
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        RandomState.Save(state, "random", _random);
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        RandomState.Load(state, "random", _random);
+    }
 
     /// <summary>Applies the sign-purity mask with the given thresholds; exposed for reference tests.</summary>
     internal static void ApplyMask(

@@ -1,3 +1,4 @@
+using MtlOnnx.Training.Data;
 using MtlOnnx.Training.Multitask.Internal;
 
 namespace MtlOnnx.Training.Multitask.Aggregation;
@@ -102,5 +103,25 @@ public sealed class GradVacAggregator : IGramAggregator
     {
         _random.Reset();
         Array.Clear(_targets);
+    }
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        RandomState.Save(state, "random", _random);
+        var targets = new double[_targets.Length];
+        Buffer.BlockCopy(_targets, 0, targets, 0, targets.Length * sizeof(double));
+        state.SetDoubles("targets", targets);
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        RandomState.Load(state, "random", _random);
+        var targets = new double[_targets.Length];
+        state.ReadDoubles("targets", targets);
+        Buffer.BlockCopy(targets, 0, _targets, 0, targets.Length * sizeof(double));
     }
 }

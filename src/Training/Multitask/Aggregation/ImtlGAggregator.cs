@@ -67,4 +67,10 @@ public sealed class ImtlGAggregator : IGramAggregator
     public void Reset()
     {
     }
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
 }

@@ -104,6 +104,12 @@ public sealed class MgdaAggregator : IGramAggregator
     {
     }
 
+    /// <inheritdoc />
+    public void SaveState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
+
     private double RequireLoss(ReadOnlySpan<float> losses, int task)
     {
         if (losses.Length != TaskCount)

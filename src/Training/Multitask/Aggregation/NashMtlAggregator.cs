@@ -78,6 +78,22 @@ public sealed class NashMtlAggregator : IGramAggregator
         Array.Clear(_cached);
     }
 
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.SetDoubles("weights", _cached);
+        state.SetInt64("step", _step);
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.ReadDoubles("weights", _cached);
+        _step = state.ReadCount("step");
+    }
+
     private void Solve(GramMatrix gram)
     {
         double frobenius = Math.Sqrt(TensorSquares(gram.Values));

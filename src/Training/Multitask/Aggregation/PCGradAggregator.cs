@@ -1,3 +1,4 @@
+using MtlOnnx.Training.Data;
 using MtlOnnx.Training.Multitask.Internal;
 
 namespace MtlOnnx.Training.Multitask.Aggregation;
@@ -75,4 +76,18 @@ public sealed class PCGradAggregator : IGramAggregator
 
     /// <inheritdoc />
     public void Reset() => _random.Reset();
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        RandomState.Save(state, "random", _random);
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        RandomState.Load(state, "random", _random);
+    }
 }

@@ -62,4 +62,10 @@ public sealed class UPGradAggregator : IGramAggregator
     public void Reset()
     {
     }
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state) => ArgumentNullException.ThrowIfNull(state);
 }

@@ -44,6 +44,22 @@ internal sealed class SmallAdam
         }
     }
 
+    /// <summary>Writes the moments and the step count under <paramref name="prefix"/>.</summary>
+    public void Save(MethodState state, string prefix)
+    {
+        state.SetDoubles(prefix + ".m", _m);
+        state.SetDoubles(prefix + ".v", _v);
+        state.SetInt64(prefix + ".step", _step);
+    }
+
+    /// <summary>Restores what <see cref="Save"/> wrote.</summary>
+    public void Load(MethodState state, string prefix)
+    {
+        state.ReadDoubles(prefix + ".m", _m);
+        state.ReadDoubles(prefix + ".v", _v);
+        _step = state.ReadCount(prefix + ".step");
+    }
+
     public void Reset()
     {
         _step = 0;

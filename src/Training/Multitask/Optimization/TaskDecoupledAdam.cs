@@ -179,6 +179,50 @@ public sealed class TaskDecoupledAdam
     }
 
     /// <summary>Computes the residual of a task gradient against the update; exposed for tests.</summary>
+    /// <summary>Writes the base and per-task moments and the step count, each field name starting with a prefix.
+    /// </summary>
+    /// <param name="state">The state to add the fields to.</param>
+    /// <param name="prefix">The prefix of the field names, such as <c>optimizer</c>.</param>
+    /// <exception cref="ArgumentNullException">
+    /// <paramref name="state"/> or <paramref name="prefix"/> is <see langword="null"/>.
+    /// </exception>
+    public void SaveState(MethodState state, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(prefix);
+        state.SetInt64(prefix + ".step", _count);
+        state.SetFloats(prefix + ".m", _m);
+        state.SetFloats(prefix + ".v", _v);
+        for (int t = 0; t < TaskCount; t++)
+        {
+            string task = t.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            state.SetFloats($"{prefix}.task{task}.m", _taskM[t]);
+            state.SetFloats($"{prefix}.task{task}.v", _taskV[t]);
+        }
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote under the same prefix.</summary>
+    /// <param name="state">The saved state.</param>
+    /// <param name="prefix">The prefix <see cref="SaveState"/> was given.</param>
+    /// <exception cref="ArgumentNullException">
+    /// <paramref name="state"/> or <paramref name="prefix"/> is <see langword="null"/>.
+    /// </exception>
+    /// <exception cref="MethodStateException">A field is missing or sized for another parameter count.</exception>
+    public void LoadState(MethodState state, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(prefix);
+        _count = state.ReadInt64(prefix + ".step");
+        state.ReadFloats(prefix + ".m", _m);
+        state.ReadFloats(prefix + ".v", _v);
+        for (int t = 0; t < TaskCount; t++)
+        {
+            string task = t.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            state.ReadFloats($"{prefix}.task{task}.m", _taskM[t]);
+            state.ReadFloats($"{prefix}.task{task}.v", _taskV[t]);
+        }
+    }
+
     internal static void Residual(ReadOnlySpan<float> gradient, ReadOnlySpan<float> update, Span<float> destination)
     {
         double uSquared = GradientMatrix.DotDouble(update, update);

@@ -97,4 +97,32 @@ public sealed class DbMtlAggregator : ICoordinateAggregator, IHeadWeights
         _buffers = [];
         _step = 0;
     }
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.SetInt64("step", _step);
+        state.SetInt64("length", _buffers.Length == 0 ? 0 : _buffers[0].Length);
+        for (int i = 0; i < _buffers.Length; i++)
+        {
+            state.SetFloats(BufferField(i), _buffers[i]);
+        }
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _step = state.ReadCount("step");
+        int length = state.ReadCount("length");
+        _buffers = length == 0 ? [] : Enumerable.Range(0, TaskCount).Select(_ => new float[length]).ToArray();
+        for (int i = 0; i < _buffers.Length; i++)
+        {
+            state.ReadFloats(BufferField(i), _buffers[i]);
+        }
+    }
+
+    private static string BufferField(int task) =>
+        "buffer." + task.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

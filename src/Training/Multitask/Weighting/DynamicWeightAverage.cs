@@ -108,4 +108,38 @@ public sealed class DynamicWeightAverage : ILossWeighting
         _count = 0;
         Array.Fill(_weights, 1f);
     }
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.SetDoubles("sums", _sums);
+        state.SetInt64("count", _count);
+        state.SetFloats("weights", _weights);
+        state.SetInt64("epochs", _epochMeans.Count);
+        state.SetDoubles("epoch_means", _epochMeans.SelectMany(m => m).ToArray());
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.ReadDoubles("sums", _sums);
+        _count = state.ReadCount("count");
+        state.ReadFloats("weights", _weights);
+        int epochs = state.ReadCount("epochs");
+        if (epochs > int.MaxValue / TaskCount)
+        {
+            throw new MethodStateException(
+                $"The saved state of method 'dwa' claims {epochs} epochs of loss means; the state is damaged.");
+        }
+
+        var means = new double[epochs * TaskCount];
+        state.ReadDoubles("epoch_means", means);
+        _epochMeans.Clear();
+        for (int e = 0; e < epochs; e++)
+        {
+            _epochMeans.Add(means.AsSpan(e * TaskCount, TaskCount).ToArray());
+        }
+    }
 }

@@ -116,6 +116,22 @@ public sealed class Famo : ILossWeighting
         _adam.Reset();
     }
 
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.SetDoubles("logits", _logits);
+        _adam.Save(state, "adam");
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.ReadDoubles("logits", _logits);
+        _adam.Load(state, "adam");
+    }
+
     internal static void Softmax(ReadOnlySpan<double> logits, Span<double> result)
     {
         double max = double.NegativeInfinity;

@@ -115,4 +115,29 @@ public sealed class GradNormAggregator : IGramAggregator, IHeadWeights
         _adam.Reset();
         _initialLosses = null;
     }
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.SetDoubles("logits", _logits);
+        state.SetDoubles("weights", _current);
+        state.SetDoubles("initial_losses", _initialLosses ?? []);
+        _adam.Save(state, "adam");
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.ReadDoubles("logits", _logits);
+        state.ReadDoubles("weights", _current);
+        _initialLosses = state.LengthOfDoubles("initial_losses") == 0 ? null : new double[TaskCount];
+        if (_initialLosses is not null)
+        {
+            state.ReadDoubles("initial_losses", _initialLosses);
+        }
+
+        _adam.Load(state, "adam");
+    }
 }

@@ -1,3 +1,4 @@
+using MtlOnnx.Training.Data;
 using MtlOnnx.Training.Multitask.Internal;
 
 namespace MtlOnnx.Training.Multitask.Weighting;
@@ -39,7 +40,7 @@ public sealed class RandomLossWeighting : ILossWeighting
         double max = double.NegativeInfinity;
         for (int i = 0; i < TaskCount; i++)
         {
-            z[i] = _random.NextGaussian();
+            z[i] = _random.Normal();
             max = Math.Max(max, z[i]);
         }
 
@@ -68,4 +69,18 @@ public sealed class RandomLossWeighting : ILossWeighting
 
     /// <inheritdoc />
     public void Reset() => _random.Reset();
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        RandomState.Save(state, "random", _random);
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        RandomState.Load(state, "random", _random);
+    }
 }

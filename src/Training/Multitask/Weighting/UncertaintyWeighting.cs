@@ -108,4 +108,20 @@ public sealed class UncertaintyWeighting : ILossWeighting
         Array.Fill(_logVariances, _options.InitialLogVariance);
         _adam.Reset();
     }
+
+    /// <inheritdoc />
+    public void SaveState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.SetDoubles("log_variances", _logVariances);
+        _adam.Save(state, "adam");
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MethodState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.ReadDoubles("log_variances", _logVariances);
+        _adam.Load(state, "adam");
+    }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using MtlOnnx.Onnx;
 using MtlOnnx.Training.Architectures;
@@ -24,10 +26,20 @@ namespace MtlOnnx.Training.Trainer.Internal;
 /// the flat gradient buffer, the per-task gradient rows), so ONNX Runtime writes the gradients where the optimizer
 /// and the aggregators read them; the values over a batch's buffers are kept for as long as the loader reuses that
 /// batch. A steady training step therefore binds nothing new and allocates only the loss array it returns.
+/// <para>
+/// Exact per-task gradients come from one graph that back-propagates each task through the trunk. The
+/// representation level runs two graphs cut from one (<see cref="RepresentationGraphs"/>): the forward pass and the
+/// heads' backward passes, then, after aggregation, only the trunk's backward pass of the update, from activations
+/// the first graph leaves in ONNX Runtime's memory; the forward pass runs once.
+/// </para>
 /// </remarks>
 internal sealed class StepEngine : IDisposable
 {
     private const ulong DropoutStream = 0xD809_0000UL;
+
+    // The engine keeps the last step's losses beside the method's own fields: a method that weights by the previous
+    // step's losses reads them on the first step after a resume.
+    private const string PreviousLossesField = "trainer.previous_losses";
     private readonly MultiTaskModel _model;
     private readonly IMultitaskMethod _method;
     private readonly OptimizerPlan _plan;
@@ -44,7 +56,8 @@ internal sealed class StepEngine : IDisposable
     private readonly InferenceSession? _forwardOnly;
     private readonly InferenceSession? _representationBackward;
     private readonly GradientResult _gradientGraph;
-    private readonly GradientResult? _representationGraph;
+    private readonly RepresentationGraphs? _representation;
+    private readonly bool _weightedShared;
     private readonly string[] _lossNames;
     private readonly float[] _regularizerWeights;
     private readonly float[] _lossWeights;
@@ -69,11 +82,19 @@ internal sealed class StepEngine : IDisposable
     private readonly (string Target, float[] Buffer)[] _statistics;
     private readonly int _firstRepresentationOutput;
     private readonly string[] _evalOutputNames;
-    private readonly MethodJournal _journal;
     private readonly int _seed;
     private readonly IReadOnlyList<DropoutMask> _masks;
     private readonly float[][] _maskBuffers;
     private readonly OrtValue?[] _maskValues;
+    private readonly float[][] _sideRows = [];
+    private readonly SessionBinding? _backwardBinding;
+    private readonly string[] _backwardInputNames = [];
+    private readonly OrtValue[] _backwardInputValues = [];
+    private readonly string[] _backwardOutputNames = [];
+    private readonly OrtValue[] _backwardOutputValues = [];
+    private int[] _carriedSlots = [];
+    private float[] _representationUpdate = [];
+    private OrtValue? _representationUpdateValue;
     private float[][] _representationRows = [];
     private int _representationRowsBound = -1;
     private int _maskRows = -1;
@@ -118,7 +139,6 @@ internal sealed class StepEngine : IDisposable
         _taskLosses = new float[taskCount];
         _previousLosses = new float[taskCount];
         _headWeights = new float[taskCount];
-        _journal = new MethodJournal(taskCount);
         var taskIndex = model.Tasks.Select((t, i) => (t.Task.Name, i))
             .ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         var info = model.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
@@ -128,19 +148,32 @@ internal sealed class StepEngine : IDisposable
         _sharedParameters = Enumerable.Range(0, layout.Count).Where(i => _ownerOfParameter[i] < 0).ToArray();
 
         var source = method.GradientSource;
-        var request = new GradientRequest
+
+        // In exact mode the aggregated update replaces the task part of the shared parameters' gradient, so the graph
+        // computes their weighted-sum gradient only when a regularizer adds to it.
+        _weightedShared = source != GradientSource.SharedParameters || model.Regularizers.Count > 0;
+        if (source == GradientSource.Representation)
         {
-            Losses = _lossNames,
-            LossWeightsInput = TrainingGraphs.LossWeightsInput,
-            WithRespectTo = trainable,
-            PerLossWithRespectTo = source switch
+            _representationWidth = TrainingGraphs.RepresentationWidth(model, forward);
+            _representation = RepresentationGraphs.Create(model, training, layout, _regularizerWeights,
+                _representationWidth);
+            _gradientGraph = _representation.Gradients;
+        }
+        else
+        {
+            _gradientGraph = Autodiff.Autodiff.Differentiate(training, new GradientRequest
             {
-                GradientSource.SharedParameters => [.. _sharedParameters.Select(i => layout.Parameters[i].Name)],
-                GradientSource.Representation => [model.RepresentationName],
-                _ => [],
-            },
-        };
-        _gradientGraph = Autodiff.Autodiff.Differentiate(training, request);
+                Losses = _lossNames,
+                LossWeightsInput = TrainingGraphs.LossWeightsInput,
+                WithRespectTo = _weightedShared
+                    ? trainable
+                    : [.. trainable.Where((_, i) => _ownerOfParameter[i] >= 0)],
+                PerLossWithRespectTo = source == GradientSource.SharedParameters
+                    ? [.. _sharedParameters.Select(i => layout.Parameters[i].Name)]
+                    : [],
+            });
+        }
+
         using var options = device.CreateSessionOptions(threads);
         options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
 
@@ -149,7 +182,8 @@ internal sealed class StepEngine : IDisposable
         // about a third of the throughput of Multi-Fashion's LeNet, and not spinning lost nothing measurable.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _rebindEveryRun = device.IsCuda;
-        _train = new InferenceSession(OnnxModelIO.ToBytes(_gradientGraph.Model), options);
+        _train = new InferenceSession(OnnxModelIO.ToBytes(_representation?.Split.First ?? _gradientGraph.Model),
+            options);
         var evaluation = TrainingGraphs.ToEvaluation(forward);
         _eval = new InferenceSession(OnnxModelIO.ToBytes(evaluation), options);
         if (method.LossWeightsUseCurrentLosses || method.RequiresLossesAfterStep)
@@ -163,19 +197,12 @@ internal sealed class StepEngine : IDisposable
             _taskRows = Enumerable.Range(0, taskCount).Select(_ => new float[sharedCount]).ToArray();
             _sharedUpdate = new float[sharedCount];
         }
-        else if (source == GradientSource.Representation)
+        else if (_representation is not null)
         {
-            _representationWidth = TrainingGraphs.RepresentationWidth(model, forward);
-            var (withLoss, loss) = TrainingGraphs.WithRepresentationLoss(training, model, _representationWidth);
-            _representationGraph = Autodiff.Autodiff.Differentiate(withLoss, new GradientRequest
-            {
-                Losses = [loss, .. model.Regularizers.Select(r => r.OutputName)],
-                LossWeights = [1f, .. _regularizerWeights],
-                WithRespectTo = [.. _sharedParameters.Select(i => layout.Parameters[i].Name)],
-                KeepForwardOutputs = false,
-            });
-            _representationBackward = new InferenceSession(OnnxModelIO.ToBytes(_representationGraph.Model),
+            _representationBackward = new InferenceSession(OnnxModelIO.ToBytes(_representation.Split.Second),
                 options);
+            var sideCount = _representation.SideParameters.Sum(i => layout.Parameters[i].ElementCount);
+            _sideRows = _representation.SideLosses.Select(_ => new float[sideCount]).ToArray();
         }
 
         for (var i = 0; i < layout.Count; i++)
@@ -215,12 +242,39 @@ internal sealed class StepEngine : IDisposable
             outputValues.Add(OwnedOutput(_lossBuffer.AsMemory(i, 1), []));
         }
 
+        var secondOutputs = _representation?.Split.Second.Graph.Output.Select(o => o.Name)
+            .ToHashSet(StringComparer.Ordinal) ?? [];
         for (var p = 0; p < layout.Count; p++)
         {
+            // The first graph writes the weighted-sum gradients it computes; in representation mode those are the
+            // trunk's that do not depend on the update (none, unless only a regularizer reaches a parameter).
             var parameter = layout.Parameters[p];
-            outputNames.Add(_gradientGraph.GradientOutputs[parameter.Name]);
-            outputValues.Add(OwnedOutput(_gradients.AsMemory((int)layout.OffsetOf(p), (int)parameter.ElementCount),
-                parameter.Shape));
+            if (!_gradientGraph.GradientOutputs.TryGetValue(parameter.Name, out var gradient) ||
+                secondOutputs.Contains(gradient))
+            {
+                continue;
+            }
+
+            outputNames.Add(gradient);
+            outputValues.Add(OwnedOutput(GradientMemory(p), parameter.Shape));
+        }
+
+        if (_representation is not null)
+        {
+            // Each loss's own gradient of the parameters above the representation, one row per loss.
+            for (var l = 0; l < _sideRows.Length; l++)
+            {
+                var perLoss = _gradientGraph.PerLossGradientOutputs[_representation.SideLosses[l]];
+                var position = 0;
+                foreach (var index in _representation.SideParameters)
+                {
+                    var parameter = layout.Parameters[index];
+                    var count = (int)parameter.ElementCount;
+                    outputNames.Add(perLoss[parameter.Name]);
+                    outputValues.Add(OwnedOutput(_sideRows[l].AsMemory(position, count), parameter.Shape));
+                    position += count;
+                }
+            }
         }
 
         if (source == GradientSource.SharedParameters)
@@ -264,6 +318,27 @@ internal sealed class StepEngine : IDisposable
         _trainInputNames = [.. _train.InputNames];
         _trainInputValues = new OrtValue[_trainInputNames.Length];
         _trainBinding = new SessionBinding(_train, _trainInputNames.Length, _trainOutputNames.Length);
+        if (_representation is not null)
+        {
+            // The activations the trunk's backward pass reads stay in ONNX Runtime's memory (on the device) between
+            // the two runs.
+            foreach (var name in _representation.Split.Carried)
+            {
+                _trainBinding.Binding.BindOutputToDevice(name, device.MemoryInfo);
+            }
+
+            var second = _representationBackward!;
+            _backwardInputNames = [.. second.InputNames];
+            _backwardInputValues = new OrtValue[_backwardInputNames.Length];
+            _backwardOutputNames = [.. second.OutputNames];
+            var gradientIndex = Enumerable.Range(0, layout.Count)
+                .Where(i => _gradientGraph.GradientOutputs.ContainsKey(layout.Parameters[i].Name))
+                .ToDictionary(i => _gradientGraph.GradientOutputs[layout.Parameters[i].Name], StringComparer.Ordinal);
+            _backwardOutputValues = [.. _backwardOutputNames.Select(n =>
+                OwnedOutput(GradientMemory(gradientIndex[n]), layout.Parameters[gradientIndex[n]].Shape))];
+            _backwardBinding = new SessionBinding(second, _backwardInputNames.Length, _backwardOutputNames.Length);
+        }
+
         _evalOutputNames = [.. _lossNames, .. model.Tasks.Select(t => t.OutputName)];
     }
 
@@ -279,16 +354,21 @@ internal sealed class StepEngine : IDisposable
 
     public ReadOnlySpan<float> LossWeights => _lossWeights;
 
+    /// <summary>Gets how long the last step's training graph ran (with representation gradients, the first part).</summary>
+    public TimeSpan LastTrainingGraphTime { get; private set; }
+
+    /// <summary>Gets how long the last step's trunk-backward graph ran; zero unless representation gradients.</summary>
+    public TimeSpan LastBackwardGraphTime { get; private set; }
+
     /// <summary>Runs one training step on a batch and returns the losses (tasks, then regularisers).</summary>
     public float[] TrainStep(Batch batch, float learningRate)
     {
         var taskCount = _model.Tasks.Count;
         var source = _method.GradientSource;
         DrawMasks(StepCount + 1, batch.Count);
-        float[] basis = [];
         if (source == GradientSource.None)
         {
-            basis = _previousLosses;
+            var basis = _previousLosses;
             if (_method.LossWeightsUseCurrentLosses)
             {
                 basis = Forward(batch)[..taskCount];
@@ -317,7 +397,9 @@ internal sealed class StepEngine : IDisposable
 
         _trainBinding.BindCallerValues(_trainInputNames, _trainInputValues, _trainOutputNames, _trainOutputValues!,
             always: _rebindEveryRun);
+        var started = Stopwatch.GetTimestamp();
         _train.RunWithBinding(_runOptions, _trainBinding.Binding);
+        LastTrainingGraphTime = Stopwatch.GetElapsedTime(started);
         if (_rebindEveryRun)
         {
             _trainBinding.Binding.SynchronizeBoundOutputs();
@@ -336,14 +418,13 @@ internal sealed class StepEngine : IDisposable
         }
         else if (source == GradientSource.Representation)
         {
-            AggregateRepresentation(batch, losses.AsSpan(0, taskCount));
+            AggregateRepresentation(batch, losses.AsSpan(0, taskCount), values);
         }
 
         StepCount++;
         _optimizer.Step(_parameters, _gradients, _first, _second, learningRate, StepCount);
         var after = _method.RequiresLossesAfterStep ? Forward(batch)[..taskCount] : [];
         _method.CompleteStep(_taskLosses, after);
-        _journal.RecordStep(basis, _taskLosses, after);
         _taskLosses.CopyTo(_previousLosses, 0);
         return losses;
     }
@@ -369,7 +450,6 @@ internal sealed class StepEngine : IDisposable
     public void CompleteEpoch()
     {
         _method.CompleteEpoch();
-        _journal.RecordEpoch();
     }
 
     /// <summary>Writes parameters, fixed tensors and optimizer state into a checkpoint.</summary>
@@ -402,11 +482,15 @@ internal sealed class StepEngine : IDisposable
 
         checkpoint.Step = StepCount;
         checkpoint.Optimizer = _plan.Spec;
-        checkpoint.MethodState = _journal.ToBytes();
+        var state = _method.SaveState();
+        state.SetFloats(PreviousLossesField, _previousLosses);
+        checkpoint.MethodState = state.ToBytes();
     }
 
-    /// <summary>Restores parameters, fixed tensors and optimizer state from a checkpoint.</summary>
-    /// <exception cref="CheckpointMismatchException">A tensor is missing or has another shape.</exception>
+    /// <summary>Restores parameters, fixed tensors, optimizer state and the method's state from a checkpoint.</summary>
+    /// <exception cref="CheckpointMismatchException">
+    /// A tensor is missing or has another shape, or the method's state is damaged or belongs to another method.
+    /// </exception>
     public void Load(TrainingCheckpoint checkpoint, bool parametersOnly)
     {
         var layout = _plan.Layout;
@@ -440,9 +524,19 @@ internal sealed class StepEngine : IDisposable
         if (!parametersOnly)
         {
             StepCount = checkpoint.Step;
-            if (checkpoint.MethodState is { } state)
+            if (checkpoint.MethodState is { } bytes)
             {
-                _journal.Replay(state, _method, _lossWeights.AsSpan(0, _model.Tasks.Count), _previousLosses);
+                try
+                {
+                    var state = MethodState.FromBytes(bytes);
+                    _method.LoadState(state);
+                    state.ReadFloats(PreviousLossesField, _previousLosses);
+                }
+                catch (MethodStateException error)
+                {
+                    throw new CheckpointMismatchException(
+                        $"The checkpoint's state of method '{_method.Name}' cannot be restored: {error.Message}", error);
+                }
             }
         }
     }
@@ -491,7 +585,9 @@ internal sealed class StepEngine : IDisposable
         _train.Dispose();
         _eval.Dispose();
         _forwardOnly?.Dispose();
+        _backwardBinding?.Dispose();
         _representationBackward?.Dispose();
+        _representationUpdateValue?.Dispose();
         _runOptions.Dispose();
     }
 
@@ -529,12 +625,19 @@ internal sealed class StepEngine : IDisposable
         _method.Aggregate(matrix, losses, _sharedUpdate, null);
         _method.GetHeadWeights(losses, _headWeights);
         var layout = _plan.Layout;
-
-        // The weighted-sum gradient of a shared tensor is Σ_t g_t + Σ_r w_r g_r; swap the task part for the update.
-        long position = 0;
+        var position = 0;
         foreach (var index in _sharedParameters)
         {
             var slice = layout.Slice(_gradients.AsSpan(), index);
+            var update = _sharedUpdate.AsSpan(position, slice.Length);
+            if (!_weightedShared)
+            {
+                update.CopyTo(slice);
+                position += slice.Length;
+                continue;
+            }
+
+            // The weighted-sum gradient of a shared tensor is Σ_t g_t + Σ_r w_r g_r; swap the task part for the update.
             for (var e = 0; e < slice.Length; e++)
             {
                 double taskSum = 0;
@@ -543,7 +646,7 @@ internal sealed class StepEngine : IDisposable
                     taskSum += _taskRows[t][position + e];
                 }
 
-                slice[e] = (float)(slice[e] - taskSum + _sharedUpdate[position + e]);
+                slice[e] = (float)(slice[e] - taskSum + update[e]);
             }
 
             position += slice.Length;
@@ -552,21 +655,54 @@ internal sealed class StepEngine : IDisposable
         ScaleHeads();
     }
 
-    private void AggregateRepresentation(Batch batch, ReadOnlySpan<float> losses)
+    private void AggregateRepresentation(Batch batch, ReadOnlySpan<float> losses, BatchValues values)
     {
-        var rows = _representationRows;
-        var update = new float[rows[0].Length];
-        _method.Aggregate(new GradientMatrix(rows), losses, update, null);
+        var representation = _representation!;
+        _method.Aggregate(new GradientMatrix(_representationRows), losses, _representationUpdate, null);
         _method.GetHeadWeights(losses, _headWeights);
+
+        // Above the representation: Σ_t g_t + Σ_r w_r g_r from the losses' own gradients.
         var layout = _plan.Layout;
-        var names = _sharedParameters.Select(i => _representationGraph!.GradientOutputs[layout.Parameters[i].Name])
-            .ToArray();
-        using var updateValue = OrtValue.CreateTensorValueFromMemory(update, [batch.Count, _representationWidth]);
-        using var results = Run(_representationBackward!, batch, names, (TrainingGraphs.RepresentationUpdateInput,
-            updateValue));
-        for (var k = 0; k < _sharedParameters.Length; k++)
+        var taskCount = _model.Tasks.Count;
+        var position = 0;
+        foreach (var index in representation.SideParameters)
         {
-            results[k].GetTensorDataAsSpan<float>().CopyTo(layout.Slice(_gradients.AsSpan(), _sharedParameters[k]));
+            var slice = layout.Slice(_gradients.AsSpan(), index);
+            _sideRows[0].AsSpan(position, slice.Length).CopyTo(slice);
+            for (var l = 1; l < _sideRows.Length; l++)
+            {
+                var weight = l < taskCount ? 1f : _regularizerWeights[l - taskCount];
+                TensorPrimitives.MultiplyAdd(_sideRows[l].AsSpan(position, slice.Length), weight, slice, slice);
+            }
+
+            position += slice.Length;
+        }
+
+        // Below it: the trunk's backward pass of the update, from the activations the first graph left in its outputs.
+        using var produced = _trainBinding.Binding.GetOutputValues();
+        if (_carriedSlots.Length != representation.Split.Carried.Count)
+        {
+            var names = _trainBinding.Binding.GetOutputNames();
+            var slotOf = names.Select((n, k) => (n, k)).ToDictionary(p => p.n, p => p.k, StringComparer.Ordinal);
+            _carriedSlots = [.. _backwardInputNames.Select(n => slotOf.GetValueOrDefault(n, -1))];
+        }
+
+        for (var i = 0; i < _backwardInputNames.Length; i++)
+        {
+            var name = _backwardInputNames[i];
+            _backwardInputValues[i] = name == TrainingGraphs.RepresentationUpdateInput ? _representationUpdateValue!
+                : _carriedSlots[i] >= 0 && representation.Split.Carried.Contains(name) ? produced[_carriedSlots[i]]
+                : Input(name, values);
+        }
+
+        _backwardBinding!.BindCallerValues(_backwardInputNames, _backwardInputValues, _backwardOutputNames,
+            _backwardOutputValues, always: _rebindEveryRun);
+        var started = Stopwatch.GetTimestamp();
+        _representationBackward!.RunWithBinding(_runOptions, _backwardBinding.Binding);
+        LastBackwardGraphTime = Stopwatch.GetElapsedTime(started);
+        if (_rebindEveryRun)
+        {
+            _backwardBinding.Binding.SynchronizeBoundOutputs();
         }
 
         ScaleHeads();
@@ -590,6 +726,10 @@ internal sealed class StepEngine : IDisposable
             }
         }
 
+        _representationUpdate = new float[rows * _representationWidth];
+        _representationUpdateValue?.Dispose();
+        _representationUpdateValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+            _representationUpdate.AsMemory(), [rows, _representationWidth]);
         _representationRowsBound = rows;
     }
 
@@ -645,6 +785,9 @@ internal sealed class StepEngine : IDisposable
         }
     }
 
+    private Memory<float> GradientMemory(int parameter) =>
+        _gradients.AsMemory((int)_plan.Layout.OffsetOf(parameter), (int)_plan.Layout.Parameters[parameter].ElementCount);
+
     private OrtValue OwnedOutput(Memory<float> memory, IReadOnlyList<long> shape)
     {
         var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, [.. shape]);
@@ -656,15 +799,14 @@ internal sealed class StepEngine : IDisposable
     private IDisposableReadOnlyCollection<OrtValue> Run(
         InferenceSession session,
         Batch batch,
-        IReadOnlyCollection<string> outputs,
-        (string Name, OrtValue Value)? extra = null)
+        IReadOnlyCollection<string> outputs)
     {
         var values = ValuesOf(batch);
         var names = session.InputNames;
         var inputs = new OrtValue[names.Count];
         for (var i = 0; i < inputs.Length; i++)
         {
-            inputs[i] = extra is { } e && e.Name == names[i] ? e.Value : Input(names[i], values);
+            inputs[i] = Input(names[i], values);
         }
 
         return session.Run(_runOptions, names, inputs, outputs);
