@@ -8,24 +8,26 @@ namespace MtlOnnx.Training.Autodiff.Internal;
 /// Rewrites a large-kernel 2-D <c>Conv</c> whose only consumer is a tiling <c>MaxPool</c> (a b×b window with stride
 /// b, no padding) into its polyphase form before differentiation: <c>SpaceToDepth</c> splits the input into its b×b
 /// phases, one convolution with a smaller kernel computes every phase of the output as channels, and the pooling
-/// becomes a <c>ReduceMax</c> over the phase axis. The values are the same up to the order
-/// of the float sums; the gradient rules of the new nodes then give the backward pass.
+/// becomes a <c>ReduceMax</c> over the phase axis. The values are the same up to the order of the float sums; the
+/// gradient rules of the new nodes then give the backward pass.
 /// </summary>
 /// <remarks>
 /// <para>
 /// With <c>kh - 1</c> and the input and output heights divisible by b (and likewise for widths), output phase r of
 /// <c>y[m, b·a + r] = Σᵢ W[m, i]·x[b·a + r + i]</c> is a convolution of the input phases with a kernel of
 /// <c>(kh - 1)/b + 1</c> rows whose taps are gathered from W (zero where no tap of W falls): the weights become a
-/// <c>Gather</c> from W and a zero, so W keeps its shape and its gradient flows back through the gather.
+/// <c>Gather</c> from W and a zero, so W keeps its shape and its gradient flows back through the gather. Tied maxima
+/// share the gradient evenly, as in the MaxPool rule.
 /// </para>
 /// <para>
 /// Why: ONNX Runtime's CPU convolution expands its input into one column per output position (im2col) and multiplies
 /// by a filter matrix with one row per output channel. A single-channel 9×9 convolution with 10 filters (LeNet's
-/// first layer) spends most of its time on that expansion and its weight gradient more so; the polyphase form has a
-/// quarter of the positions, four times the filters and a 5×5 kernel, so the expansion is about three times smaller
-/// for 23 % more multiply-adds. On Multi-Fashion's LeNet it cut that layer's forward, pooling and backward from about
-/// 35 to 22 processor-ms per 256-image batch. Smaller kernels inflate the work more (a 5×5 kernel by 44 %) and were
-/// not faster, so the rewrite is limited to at most 25 % more multiply-adds and 32 output channels.
+/// first layer) spends most of its time on that expansion, and its weight gradient (a convolution of the transposed
+/// tensors) more so; the polyphase form has a quarter of the positions, four times the filters and a 5×5 kernel, for
+/// 23 % more multiply-adds. On Multi-Fashion's LeNet (batch 256, one thread) it cut that layer's forward, pooling and
+/// backward from 42 to 30 processor-ms per step. The 5×5 second layer (44 % more work) was not faster, so the rewrite
+/// is limited to at most 25 % more multiply-adds and 32 output channels. The bias is added after the maximum, which
+/// is the same for every phase, on a quarter of the elements.
 /// </para>
 /// </remarks>
 internal static class ConvPoolRewrite
