@@ -12,6 +12,10 @@
 #   PARALLEL=0         1 runs the two sides at the same time (for accuracy runs; throughput figures then mean little)
 #   TORCH_ENV=...      the environment of the torch side; by default OMP_WAIT_POLICY=PASSIVE, its fastest setting on a
 #                      shared machine (GNU OpenMP's spinning workers otherwise take about 4x longer per step here)
+#   ROUNDS=1           rounds; each runs every side once, one after the other, and a summary of the per-round medians
+#                      and ratios follows the last one (sequential runs only)
+#   BASELINE_CLI=...   the mtlonnx.dll of another build (for example main's, built in Release elsewhere) to time in the
+#                      same rounds, just before this build's trainer
 # Needs Debian's dataset-fashion-mnist and python3-torch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +23,8 @@ EPOCHS="${EPOCHS:-20}"
 TRAIN_LIMIT="${TRAIN_LIMIT:-120000}"
 TEST_LIMIT="${TEST_LIMIT:-10000}"
 PARALLEL="${PARALLEL:-0}"
+ROUNDS="${ROUNDS:-1}"
+BASELINE_CLI="${BASELINE_CLI:-}"
 SEED="${SEED:-0}"
 TORCH_ENV="${TORCH_ENV:-OMP_WAIT_POLICY=PASSIVE}"
 OUT="$(mktemp -d)"
@@ -28,13 +34,16 @@ sed -e "s/^epochs: 20/epochs: ${EPOCHS}/" -e "s/^seed: 0/seed: ${SEED}/" \
 echo "output: $OUT/run" >> "$OUT/job.yaml"
 dotnet build src/Cli -c Release -v quiet -nologo > /dev/null
 
+# ours [CLI [SIDE]]: trains the job with a trainer build (this one by default) and prints its per-epoch lines.
 ours() {
-  dotnet src/Cli/bin/Release/net10.0/mtlonnx.dll train "$OUT/job.yaml" --threads 2 > "$OUT/mtlonnx.log" 2>&1
-  /usr/bin/python3 - "$OUT/run/history.json" <<'PY'
+  local cli="${1:-src/Cli/bin/Release/net10.0/mtlonnx.dll}" side="${2:-mtlonnx}"
+  rm -rf "$OUT/run"
+  dotnet "$cli" train "$OUT/job.yaml" --threads 2 > "$OUT/$side.log" 2>&1
+  /usr/bin/python3 - "$OUT/run/history.json" "$side" <<'PY'
 import json, sys
 for record in json.load(open(sys.argv[1])):
     metrics = record["ValidationMetrics"]
-    print(json.dumps({"side": "mtlonnx", "epoch": record["Epoch"] + 1, "left": metrics["left"]["accuracy"],
+    print(json.dumps({"side": sys.argv[2], "epoch": record["Epoch"] + 1, "left": metrics["left"]["accuracy"],
                       "right": metrics["right"]["accuracy"], "samples_per_second": record["SamplesPerSecond"],
                       "cpu_seconds_per_step": record["CpuSecondsPerStep"]}), flush=True)
 PY
@@ -51,8 +60,33 @@ if [ "$PARALLEL" = 1 ]; then
   wait
   cat "$OUT/torch.log"
 else
-  ours
-  torch
+  for round in $(seq 1 "$ROUNDS"); do
+    if [ -n "$BASELINE_CLI" ]; then
+      ours "$BASELINE_CLI" baseline | sed "s/^{/{\"round\": $round, /" | tee -a "$OUT/lines.jsonl"
+    fi
+    ours | sed "s/^{/{\"round\": $round, /" | tee -a "$OUT/lines.jsonl"
+    torch | sed "s/^{/{\"round\": $round, /" | tee -a "$OUT/lines.jsonl"
+  done
+
+  /usr/bin/python3 - "$OUT/lines.jsonl" <<'PY'
+import collections, json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+last = max(r["epoch"] for r in rows)
+by = collections.defaultdict(dict)
+for r in rows:
+    if r["epoch"] == last:
+        by[r["round"]][r["side"]] = r
+sides = [s for s in ("baseline", "mtlonnx", "pytorch") if any(s in v for v in by.values())]
+print(f"| round | " + " | ".join(f"{s} samples/s | {s} CPU s/step" for s in sides) + " | mtlonnx / pytorch |")
+print("|---" * (2 * len(sides) + 2) + "|")
+for n, v in sorted(by.items()):
+    cells = " | ".join(f"{v[s]['samples_per_second']:,.0f} | {v[s]['cpu_seconds_per_step']:.3f}" for s in sides)
+    print(f"| {n} | {cells} | {v['mtlonnx']['samples_per_second'] / v['pytorch']['samples_per_second']:.2f} |")
+med = lambda s, k: statistics.median(v[s][k] for v in by.values())
+cells = " | ".join(f"{med(s, 'samples_per_second'):,.0f} | {med(s, 'cpu_seconds_per_step'):.3f}" for s in sides)
+ratio = statistics.median(v["mtlonnx"]["samples_per_second"] / v["pytorch"]["samples_per_second"] for v in by.values())
+print(f"| median | {cells} | {ratio:.2f} |")
+PY
 fi
 
-echo "MtlOnnx log and test metrics: $OUT/mtlonnx.log, $OUT/run/metrics.json"
+echo "MtlOnnx logs: $OUT/*.log; test metrics of the last run: $OUT/run/metrics.json"

@@ -9,14 +9,15 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 // are excluded, and the kernel time of the timed runs is summed per operator type and per node and printed as
 // milliseconds per run. Usage:
 //   MtlOnnx.Bench.Profile MODEL.onnx [--threads 2] [--iterations 20] [--warmup 3] [--batch 256] [--classes 10]
-//                         [--top 25] [--level all|extended|basic|none]
+//                         [--top 25] [--level all|extended|basic|none] [--inter-op 1]
+// (--inter-op above 1 runs independent nodes in parallel: ORT_PARALLEL with that many inter-op threads.)
 var options = ProfileOptions.Parse(args);
 var prefix = Path.Combine(Path.GetTempPath(), "mtlonnx-profile-" + Guid.NewGuid().ToString("N"));
 using var sessionOptions = new SessionOptions
 {
     IntraOpNumThreads = options.Threads,
-    InterOpNumThreads = 1,
-    ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+    InterOpNumThreads = options.InterOpThreads,
+    ExecutionMode = options.InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
     GraphOptimizationLevel = options.Level,
     EnableProfiling = true,
     ProfileOutputPathPrefix = prefix,
@@ -131,7 +132,8 @@ internal sealed record ProfileOptions(
     long Batch,
     int Classes,
     int Top,
-    GraphOptimizationLevel Level)
+    GraphOptimizationLevel Level,
+    int InterOpThreads)
 {
     public static ProfileOptions Parse(string[] args)
     {
@@ -140,7 +142,7 @@ internal sealed record ProfileOptions(
             throw new ArgumentException("The first argument must be the path of an ONNX model.");
         }
 
-        var o = new ProfileOptions(args[0], 2, 20, 3, 256, 10, 25, GraphOptimizationLevel.ORT_ENABLE_ALL);
+        var o = new ProfileOptions(args[0], 2, 20, 3, 256, 10, 25, GraphOptimizationLevel.ORT_ENABLE_ALL, 1);
         for (var i = 1; i + 1 < args.Length; i += 2)
         {
             var value = args[i + 1];
@@ -152,6 +154,7 @@ internal sealed record ProfileOptions(
                 "--batch" => o with { Batch = long.Parse(value, CultureInfo.InvariantCulture) },
                 "--classes" => o with { Classes = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--top" => o with { Top = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--inter-op" => o with { InterOpThreads = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--level" => o with
                 {
                     Level = value switch

@@ -69,13 +69,16 @@ internal static class StepBreakdown
             $"{(threads > 0 ? threads : Environment.ProcessorCount)} threads (medians; minimum in brackets)."));
         Console.WriteLine();
         Console.WriteLine("| method | per-task gradients | step (ms) | training graph (ms) | trunk backward graph (ms) | " +
-            "step / ew |");
+            "step / ew (paired) |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
         var ew = methods.ToList().IndexOf("ew");
         for (var k = 0; k < engines.Length; k++)
         {
             var source = MultitaskMethods.Create(methods[k], job.Tasks.Count).GradientSource;
-            var ratio = ew >= 0 ? (Median(step[k]) / Median(step[ew])).ToString("F2", CultureInfo.InvariantCulture) : "—";
+            // Each step over the ew step of the same cycle, so that a change of load between cycles cancels.
+            var ratio = ew >= 0
+                ? Median([.. step[k].Zip(step[ew], (m, e) => m / e)]).ToString("F2", CultureInfo.InvariantCulture)
+                : "—";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {methods[k]} | {TrainingSteps.Describe(source)} | {Median(step[k]):F1} ({step[k].Min():F1}) | " +
                 $"{Median(first[k]):F1} ({first[k].Min():F1}) | {Median(second[k]):F1} ({second[k].Min():F1}) | " +

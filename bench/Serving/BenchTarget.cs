@@ -65,6 +65,13 @@ internal sealed class BenchTarget : IDisposable
     /// <summary>Gets the model's outputs.</summary>
     public string[] Outputs { get; }
 
+    /// <summary>
+    /// Gets or sets config.pbtxt text that replaces an exported model's <c>dynamic_batching</c> and
+    /// <c>instance_group</c> when batching is on (a queue delay, an instance count, to compare); <see langword="null"/>
+    /// keeps the model's own.
+    /// </summary>
+    public string? BatchingConfig { get; set; }
+
     /// <summary>Gets one sample's pixel values.</summary>
     public ReadOnlySpan<float> Sample => _sample;
 
@@ -132,9 +139,13 @@ internal sealed class BenchTarget : IDisposable
         {
             CopyFolder(Path.Combine(Repository, Model), folder);
             var text = File.ReadAllText(config);
-            File.WriteAllText(Path.Combine(folder, "config.pbtxt"), batching
-                ? (text.Contains("dynamic_batching", StringComparison.Ordinal) ? text : text + "\ndynamic_batching { }\n")
-                : WithoutBlock(text, "dynamic_batching"));
+            var withoutBatching = WithoutBlock(text, "dynamic_batching");
+            File.WriteAllText(Path.Combine(folder, "config.pbtxt"), (batching, BatchingConfig) switch
+            {
+                (false, _) => withoutBatching,
+                (true, { } replacement) => WithoutBlock(withoutBatching, "instance_group") + "\n" + replacement + "\n",
+                _ => text.Contains("dynamic_batching", StringComparison.Ordinal) ? text : text + "\ndynamic_batching { }\n",
+            });
         }
 
         return root;
@@ -230,11 +241,13 @@ internal sealed class BenchTarget : IDisposable
         }
     }
 
-    /// <summary>Removes a top-level <c>name { ... }</c> block (braces balanced) from config.pbtxt text.</summary>
+    /// <summary>
+    /// Removes a top-level <c>name { ... }</c> or <c>name [ ... ]</c> field (brackets balanced) from config.pbtxt text.
+    /// </summary>
     private static string WithoutBlock(string text, string name)
     {
         var start = text.IndexOf(name, StringComparison.Ordinal);
-        var open = start < 0 ? -1 : text.IndexOf('{', start);
+        var open = start < 0 ? -1 : text.IndexOfAny(['{', '['], start);
         if (open < 0)
         {
             return text;
@@ -243,7 +256,7 @@ internal sealed class BenchTarget : IDisposable
         var depth = 0;
         for (var i = open; i < text.Length; i++)
         {
-            depth += text[i] switch { '{' => 1, '}' => -1, _ => 0 };
+            depth += text[i] switch { '{' or '[' => 1, '}' or ']' => -1, _ => 0 };
             if (depth == 0)
             {
                 return text[..start] + text[(i + 1)..];

@@ -100,7 +100,7 @@ internal static class BreakdownMode
             }),
             ("statistics (success, histograms)", () =>
             {
-                statistics.RecordSuccess(1000, 10, 10, 10, 10);
+                statistics.RecordSuccess(1000, 10, 10, 10, 10, 10, 10);
                 return Task.CompletedTask;
             }),
             ("whole handler path: parse, decode, schedule, encode, serialize, statistics", async () =>
@@ -111,7 +111,7 @@ internal static class BreakdownMode
                 var r = await scheduler.RunAsync(new InferenceWork(d.Inputs, d.Outputs, d.BatchSize, CancellationToken.None));
                 _ = InferResponseEncoder.Encode(parsed, model, d.Outputs, r).ToByteArray();
                 model.Statistics.RecordSuccess(Clock.Nanoseconds(started, Clock.Now), r.QueueNanoseconds,
-                    r.InputNanoseconds, r.InferNanoseconds, r.OutputNanoseconds);
+                    r.InputNanoseconds, r.InferNanoseconds, r.OutputNanoseconds, 0, 0);
             }),
         };
 

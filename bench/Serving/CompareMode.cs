@@ -67,6 +67,7 @@ internal static class CompareMode
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         var p50s = names.Select(_ => new List<double>()).ToArray();
         var margins = new[] { new List<double>(), new List<double>() };
+        var afterStart = await ServerTimes.ReadAsync(afterClient, target.Model, after);
         for (var round = 1; round <= rounds; round++)
         {
             var beforeTimes = await ServerTimes.ReadAsync(beforeClient, target.Model);
@@ -93,10 +94,13 @@ internal static class CompareMode
                 $"{beforeCpuPerCall:0} | {afterCpuPerCall:0} |"));
         }
 
+        var afterAll = (await ServerTimes.ReadAsync(afterClient, target.Model, after)).Since(afterStart);
         Console.WriteLine();
+        Console.WriteLine("This build's ModelInfer handler over all rounds: " + afterAll.Describe() + ".");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Medians over rounds: ORT {Latency.Median(p50s[0]):0} µs, echo {Latency.Median(p50s[1]):0} µs, ModelInfer before " +
-            $"{Latency.Median(p50s[2]):0} µs, after {Latency.Median(p50s[3]):0} µs; budget margin before {Latency.Median(margins[0]):0} µs, " +
+            $"{Latency.Median(p50s[2]):0} µs, after {Latency.Median(p50s[3]):0} µs; " +
+            $"budget margin before {Latency.Median(margins[0]):0} µs, " +
             $"after {Latency.Median(margins[1]):0} µs (met in {margins[0].Count(m => m >= 0)} and " +
             $"{margins[1].Count(m => m >= 0)} of {rounds} rounds)."));
         return 0;

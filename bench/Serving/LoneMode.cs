@@ -13,7 +13,12 @@ namespace MtlOnnx.Serving.Bench;
 /// </summary>
 internal static class LoneMode
 {
-    public static async Task<int> RunAsync(int rounds, int callsPerBlock, long delayMicroseconds, BenchTarget target)
+    /// <param name="burst">
+    /// When above 0, each block is preceded by a second of calls at this concurrency on the same server, as the
+    /// throughput table's c=1 blocks follow c=64 ones.
+    /// </param>
+    public static async Task<int> RunAsync(int rounds, int callsPerBlock, long delayMicroseconds, int burst,
+        BenchTarget target)
     {
         var infer = target.InferRequest();
         var predict = new PredictRequest { Model = target.Model, Image = ByteString.CopyFrom(target.Png()) };
@@ -65,6 +70,13 @@ internal static class LoneMode
             {
                 foreach (var (name, client, typed) in clients)
                 {
+                    if (burst > 0)
+                    {
+                        _ = await BenchmarkMode.LoadAsync(() => call == "ModelInfer"
+                            ? client.ModelInferAsync(infer).ResponseAsync
+                            : typed.PredictAsync(predict).ResponseAsync, burst, 1);
+                    }
+
                     var before = await ServerTimes.ReadAsync(client, target.Model);
                     var watch = Stopwatch.StartNew();
                     for (var i = 0; i < callsPerBlock; i++)

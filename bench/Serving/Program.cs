@@ -2,13 +2,14 @@ using System.Globalization;
 using MtlOnnx.Serving.Bench;
 
 // dotnet run -c Release --project bench/Serving -- bench [SECONDS [SAMPLES [conv|dense]]] [--rounds N]
-//     [--repository DIR [--model NAME]]
+//     [--repository DIR [--model NAME] [--batching "CONFIG.PBTXT TEXT"]]
 // dotnet run -c Release --project bench/Serving -- soak [MINUTES [CONCURRENCY]]
 // dotnet run -c Release --project bench/Serving -- breakdown [CALLS] [--repository DIR [--model NAME]]
 // dotnet run -c Release --project bench/Serving -- compare [ROUNDS [CALLS]] --baseline OTHER_BUILD/MtlOnnx.Serving.Bench.dll
 //     [--after-env NAME=VALUE]
 //     [--repository DIR [--model NAME]]
-// dotnet run -c Release --project bench/Serving -- lone [ROUNDS [CALLS [DELAY_US]]] [--repository DIR [--model NAME]]
+// dotnet run -c Release --project bench/Serving -- lone [ROUNDS [CALLS [DELAY_US]]] [--burst CONCURRENCY]
+//     [--repository DIR [--model NAME]]
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 var positional = new List<string>();
 for (var i = 0; i < args.Length; i++)
@@ -26,9 +27,14 @@ for (var i = 0; i < args.Length; i++)
 var mode = positional.Count > 0 ? positional[0] : "bench";
 int Arg(int index, int fallback) =>
     positional.Count > index ? int.Parse(positional[index], CultureInfo.InvariantCulture) : fallback;
-BenchTarget Target() => options.TryGetValue("--repository", out var repository)
-    ? BenchTarget.FromRepository(repository, options.GetValueOrDefault("--model"))
-    : BenchTarget.BuiltIn(dense: positional.Count > 3 && positional[3] == "dense");
+BenchTarget Target()
+{
+    var target = options.TryGetValue("--repository", out var repository)
+        ? BenchTarget.FromRepository(repository, options.GetValueOrDefault("--model"))
+        : BenchTarget.BuiltIn(dense: positional.Count > 3 && positional[3] == "dense");
+    target.BatchingConfig = options.GetValueOrDefault("--batching");
+    return target;
+}
 
 switch (mode)
 {
@@ -44,7 +50,8 @@ switch (mode)
     case "lone":
     {
         using var target = Target();
-        return await LoneMode.RunAsync(Arg(1, 5), Arg(2, 2000), Arg(3, 0), target);
+        return await LoneMode.RunAsync(Arg(1, 5), Arg(2, 2000), Arg(3, 0),
+            int.Parse(options.GetValueOrDefault("--burst", "0"), CultureInfo.InvariantCulture), target);
     }
 
     case "compare":

@@ -1,7 +1,5 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using MtlOnnx.Serving.Batching;
 using MtlOnnx.Serving.Inference;
 using MtlOnnx.Serving.Metrics;
@@ -18,21 +16,10 @@ public sealed class DynamicBatcherTests : IDisposable
 {
     private static readonly string[] s_outputs = ["y", "s"];
 
-    private readonly InferenceGate _gate = new(Options.Create(new ServingOptions()));
-    private readonly OnnxModelRunner _runner;
+    private readonly AffineRunner _affine = new();
     private readonly ModelVersionStatistics _statistics = new();
 
-    public DynamicBatcherTests()
-    {
-        _runner = OnnxModelRunner.Open(TestModels.Affine(2f), _gate);
-        _runner.Batched = true;
-    }
-
-    public void Dispose()
-    {
-        _runner.Dispose();
-        _gate.Dispose();
-    }
+    public void Dispose() => _affine.Dispose();
 
     [Fact]
     public async Task ZeroDelay_LoneRequestOnAnIdleBatcher_RunsBeforeRunAsyncReturns()
@@ -47,6 +34,34 @@ public sealed class DynamicBatcherTests : IDisposable
         Assert.Equal(1, result.ExecutionBatchSize);
         Assert.Equal([3f, 3f, 3f, 3f], Floats(result, "y"));
         Assert.Equal(1, _statistics.ExecutionCount);
+    }
+
+    [Fact]
+    public async Task ZeroDelay_RequestsQueuedWhileTheInstanceIsBusy_RunAsOneBatch()
+    {
+        // One run slot, held by the test: the first request takes the instance and waits for the slot; the two that
+        // arrive meanwhile must queue (not run inline beside it) and then go together.
+        using var gate = new InferenceGate(Options.Create(new ServingOptions
+        {
+            Runtime = { InferenceThreads = 1, ConcurrentRuns = 1 },
+        }));
+        var executor = new ModelExecutor(_affine.Runner, gate, _statistics, "model 'affine' version 1");
+        await using var batcher = new DynamicBatcher(executor,
+            new SchedulerSettings(Dynamic: true, MaxBatchSize: 8, 0, MaxQueueSize: 64, Instances: 1), NullLogger.Instance);
+        await gate.WaitAsync(CancellationToken.None);
+
+        var first = batcher.RunAsync(Work(1f));
+        var second = batcher.RunAsync(Work(2f));
+        var third = batcher.RunAsync(Work(3f));
+        gate.Release();
+        var results = await Task.WhenAll(first, second, third).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, results[0].ExecutionBatchSize);
+        Assert.Equal(2, results[1].ExecutionBatchSize);
+        Assert.Equal(2, results[2].ExecutionBatchSize);
+        Assert.Equal([5f, 5f, 5f, 5f], Floats(results[1], "y"));
+        Assert.Equal([7f, 7f, 7f, 7f], Floats(results[2], "y"));
+        Assert.Equal(2, _statistics.ExecutionCount);
     }
 
     [Theory]
@@ -105,19 +120,14 @@ public sealed class DynamicBatcherTests : IDisposable
 
     private DynamicBatcher Batcher(int maxBatchSize, long delayMicroseconds, int instances)
     {
-        var executor = new ModelExecutor(_runner, _gate, _statistics, "model 'affine' version 1");
+        var executor = new ModelExecutor(_affine.Runner, _affine.Gate, _statistics, "model 'affine' version 1");
         var settings = new SchedulerSettings(Dynamic: true, maxBatchSize, delayMicroseconds, MaxQueueSize: 64,
             instances);
         return new DynamicBatcher(executor, settings, NullLogger.Instance);
     }
 
-    private static InferenceWork Work(float value)
-    {
-        float[] row = [value, value, value, value];
-        var input = InferTensor.Numeric("x", TensorElementType.Float, [1, 4], MemoryMarshal.AsBytes(row.AsSpan()).ToArray());
-        return new InferenceWork([input], s_outputs, 1, CancellationToken.None);
-    }
+    private static InferenceWork Work(float value) =>
+        new([AffineRunner.Row(value)], s_outputs, 1, CancellationToken.None);
 
-    private static float[] Floats(InferResult result, string name) =>
-        MemoryMarshal.Cast<byte, float>(result.Find(name)!.Data.Span).ToArray();
+    private static float[] Floats(InferResult result, string name) => AffineRunner.Floats(result.Find(name)!);
 }

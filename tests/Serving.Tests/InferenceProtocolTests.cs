@@ -518,6 +518,8 @@ public sealed class InferenceProtocolTests : IClassFixture<StandardServerFixture
         Assert.Contains("nv_inference_request_failure{model=\"affine\",version=\"2\",reason=\"REJECTED\"}", text);
         Assert.Contains("mtlonnx_inference_batch_size_bucket{model=\"affine\",version=\"2\",le=\"1\"}", text);
         Assert.Contains("# TYPE mtlonnx_inference_request_duration_seconds histogram", text);
+        Assert.Matches("mtlonnx_inference_decode_duration_us\\{model=\"affine\",version=\"2\"\\} \\d+", text);
+        Assert.Matches("mtlonnx_inference_encode_duration_us\\{model=\"affine\",version=\"2\"\\} \\d+", text);
         Assert.Contains("process_resident_memory_bytes", text);
     }
 

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MtlOnnx.Serving.Inference;
 using MtlOnnx.Serving.Tests.Infrastructure;
@@ -12,26 +11,17 @@ namespace MtlOnnx.Serving.Tests;
 /// </summary>
 public sealed class OnnxModelRunnerTests : IDisposable
 {
-    private readonly InferenceGate _gate = new(Options.Create(new ServingOptions()));
-    private readonly OnnxModelRunner _runner;
+    private readonly AffineRunner _affine = new();
 
-    public OnnxModelRunnerTests()
-    {
-        _runner = OnnxModelRunner.Open(TestModels.Affine(2f), _gate);
-        _runner.Batched = true;
-    }
+    public void Dispose() => _affine.Dispose();
 
-    public void Dispose()
-    {
-        _runner.Dispose();
-        _gate.Dispose();
-    }
+    private OnnxModelRunner Runner => _affine.Runner;
 
     [Fact]
     public void LoneRows_OutputsSurviveLaterRuns()
     {
         // A lane's buffers are overwritten by the next run: an earlier result must not be a view of them.
-        Assert.True(_runner.UsesLanes, "The affine model's single rows should run in lanes.");
+        Assert.True(Runner.UsesLanes, "The affine model's single rows should run in lanes.");
         var first = Run(1f, ["y", "s"]);
         var second = Run(5f, ["y", "s"]);
 
@@ -83,9 +73,9 @@ public sealed class OnnxModelRunnerTests : IDisposable
     {
         float[] rows = [1, 1, 1, 1, 2, 2, 2, 2];
         var input = InferTensor.Numeric("x", TensorElementType.Float, [2, 4], MemoryMarshal.AsBytes(rows.AsSpan()).ToArray());
-        var runOptions = _runner.RentRunOptions();
-        var result = _runner.Run([input], ["y", "s"], runOptions);
-        _runner.ReturnRunOptions(runOptions);
+        var runOptions = Runner.RentRunOptions();
+        var result = Runner.Run([input], ["y", "s"], runOptions);
+        Runner.ReturnRunOptions(runOptions);
 
         Assert.Equal([3f, 3f, 3f, 3f, 5f, 5f, 5f, 5f], Floats(result[0]));
         Assert.Equal([4f, 8f], Floats(result[1]));
@@ -93,18 +83,17 @@ public sealed class OnnxModelRunnerTests : IDisposable
 
     private InferTensor[] Run(float value, string[] outputs)
     {
-        float[] row = [value, value, value, value];
-        var input = InferTensor.Numeric("x", TensorElementType.Float, [1, 4], MemoryMarshal.AsBytes(row.AsSpan()).ToArray());
-        var runOptions = _runner.RentRunOptions();
+        var input = AffineRunner.Row(value);
+        var runOptions = Runner.RentRunOptions();
         try
         {
-            return _runner.Run([input], outputs, runOptions);
+            return Runner.Run([input], outputs, runOptions);
         }
         finally
         {
-            _runner.ReturnRunOptions(runOptions);
+            Runner.ReturnRunOptions(runOptions);
         }
     }
 
-    private static float[] Floats(InferTensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.Data.Span).ToArray();
+    private static float[] Floats(InferTensor tensor) => AffineRunner.Floats(tensor);
 }

@@ -59,35 +59,35 @@ internal sealed class DynamicBatcher : IInferenceScheduler
                 $"{_executor.Label} accepts.");
         }
 
-        // Nothing queued, an instance idle and no delay to wait out: run here and now, as the direct scheduler
-        // would. The hops to a worker thread and back are what a lone request would otherwise pay for batching.
-        if (_delayTicks == 0 && !_closed && _queue.Reader.Count == 0 && _instances.Wait(0))
-        {
-            Interlocked.Increment(ref _pending);
-            try
-            {
-                await _executor.ExecuteAsync([work], work.BatchSize, work.OutputNames, work.CancellationToken)
-                    .ConfigureAwait(false);
-                return await work.Completion.ConfigureAwait(false);
-            }
-            finally
-            {
-                _instances.Release();
-                Interlocked.Decrement(ref _pending);
-            }
-        }
-
-        if (_closed || !_queue.Writer.TryWrite(work))
-        {
-            throw _closed
-                ? new ServingException(Grpc.Core.StatusCode.Unavailable, $"{_executor.Label} is unloading.")
-                : new ServingException(Grpc.Core.StatusCode.ResourceExhausted,
-                    $"The queue of {_executor.Label} is full ({_settings.MaxQueueSize} requests); retry later.");
-        }
-
-        Interlocked.Increment(ref _pending);
+        // The only request in flight, an instance idle and no delay to wait out: run here and now, as the direct
+        // scheduler would, without the hops to a worker thread and back. Any other request in flight means load: then
+        // the request queues, so that requests parsed while the instances run gather into the next batch. Were they
+        // all run inline, the threads that parse requests would be the ones running the model, and no batch would form.
+        var inFlight = Interlocked.Increment(ref _pending);
         try
         {
+            if (inFlight == 1 && _delayTicks == 0 && !_closed && _queue.Reader.Count == 0 && _instances.Wait(0))
+            {
+                try
+                {
+                    await _executor.ExecuteAsync([work], work.BatchSize, work.OutputNames, work.CancellationToken)
+                        .ConfigureAwait(false);
+                    return await work.Completion.ConfigureAwait(false);
+                }
+                finally
+                {
+                    _instances.Release();
+                }
+            }
+
+            if (_closed || !_queue.Writer.TryWrite(work))
+            {
+                throw _closed
+                    ? new ServingException(Grpc.Core.StatusCode.Unavailable, $"{_executor.Label} is unloading.")
+                    : new ServingException(Grpc.Core.StatusCode.ResourceExhausted,
+                        $"The queue of {_executor.Label} is full ({_settings.MaxQueueSize} requests); retry later.");
+            }
+
             using var registration = work.CancellationToken.Register(static state => ((InferenceWork)state!).Cancel(), work);
             return await work.Completion.ConfigureAwait(false);
         }

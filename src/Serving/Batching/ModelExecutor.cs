@@ -71,6 +71,7 @@ internal sealed class ModelExecutor
         var runOptions = _runner.RentRunOptions();
         var lone = default(CancellationTokenRegistration);
         var registrations = batch.Count == 1 ? [] : new CancellationTokenRegistration[batch.Count];
+        var rented = new List<byte[]>(batch.Count == 1 ? 0 : _runner.Inputs.Count);
         try
         {
             // A run is only worth stopping when nobody waits for it any more. A lone request needs no closure.
@@ -95,7 +96,7 @@ internal sealed class ModelExecutor
                 });
             }
 
-            var inputs = batch.Count == 1 ? batch[0].Inputs : TensorBatching.Stack(batch, rows);
+            var inputs = batch.Count == 1 ? batch[0].Inputs : TensorBatching.Stack(batch, rows, rented);
             var bound = Clock.Now;
             var outputs = _runner.Run(inputs, outputNames, runOptions);
             var ran = Clock.Now;
@@ -155,6 +156,9 @@ internal sealed class ModelExecutor
             }
 
             _runner.ReturnRunOptions(runOptions);
+
+            // The run is over and its outputs are buffers of their own: the stacked inputs can serve another batch.
+            TensorBatching.Return(rented);
         }
     }
 

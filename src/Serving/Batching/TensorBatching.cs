@@ -1,3 +1,4 @@
+using System.Buffers;
 using MtlOnnx.Serving.Inference;
 
 namespace MtlOnnx.Serving.Batching;
@@ -32,11 +33,16 @@ internal static class TensorBatching
         return true;
     }
 
-    /// <summary>Stacks the inputs of several requests.</summary>
+    /// <summary>Stacks the inputs of several requests into buffers rented from the shared pool.</summary>
     /// <param name="batch">The requests, all <see cref="Compatible"/>.</param>
     /// <param name="rows">Their total size along dimension 0.</param>
+    /// <param name="rented">Receives the rented buffers; return them with <see cref="Return"/> once the run is over.</param>
     /// <returns>One tensor per model input.</returns>
-    public static InferTensor[] Stack(IReadOnlyList<InferenceWork> batch, long rows)
+    /// <remarks>
+    /// A batch of images is hundreds of kilobytes: allocated per batch, it would land on the large object heap and
+    /// bring on full collections; rented, it is reused.
+    /// </remarks>
+    public static InferTensor[] Stack(IReadOnlyList<InferenceWork> batch, long rows, List<byte[]> rented)
     {
         var first = batch[0].Inputs;
         var stacked = new InferTensor[first.Length];
@@ -62,7 +68,8 @@ internal static class TensorBatching
                 length += work.Inputs[i].Data.Length;
             }
 
-            var buffer = GC.AllocateUninitializedArray<byte>(length);
+            var buffer = ArrayPool<byte>.Shared.Rent(length);
+            rented.Add(buffer);
             var offset = 0;
             foreach (var work in batch)
             {
@@ -71,10 +78,22 @@ internal static class TensorBatching
                 offset += data.Length;
             }
 
-            stacked[i] = InferTensor.Numeric(first[i].Name, first[i].ElementType, shape, buffer);
+            stacked[i] = InferTensor.Numeric(first[i].Name, first[i].ElementType, shape, buffer.AsMemory(0, length));
         }
 
         return stacked;
+    }
+
+    /// <summary>Returns the buffers that <see cref="Stack"/> rented.</summary>
+    /// <param name="rented">The buffers; the list is cleared.</param>
+    public static void Return(List<byte[]> rented)
+    {
+        foreach (var buffer in rented)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        rented.Clear();
     }
 
     /// <summary>Returns rows <c>[start, start + count)</c> of a batch output, without copying numeric data.</summary>

@@ -32,6 +32,15 @@ internal sealed class ModelVersionStatistics
     /// <summary>Gets the time spent splitting outputs.</summary>
     public DurationCounter ComputeOutput { get; } = new();
 
+    /// <summary>
+    /// Gets the time successful requests spent turning the request into tensors (protocol decoding, or image and text
+    /// preprocessing), which Triton's statistics leave inside the request duration.
+    /// </summary>
+    public DurationCounter Decode { get; } = new();
+
+    /// <summary>Gets the time successful requests spent writing their responses from the outputs.</summary>
+    public DurationCounter Encode { get; } = new();
+
     /// <summary>Gets the distribution of request durations in seconds.</summary>
     public Histogram RequestSeconds { get; } = new(Histogram.LatencySeconds);
 
@@ -81,9 +90,14 @@ internal sealed class ModelVersionStatistics
     /// <param name="inputNs">Its share of input assembly.</param>
     /// <param name="inferNs">Its run's duration.</param>
     /// <param name="outputNs">Its share of output splitting.</param>
-    public void RecordSuccess(long requestNs, long queueNs, long inputNs, long inferNs, long outputNs)
+    /// <param name="decodeNs">Its time to turn the request into tensors.</param>
+    /// <param name="encodeNs">Its time to write the response.</param>
+    public void RecordSuccess(long requestNs, long queueNs, long inputNs, long inferNs, long outputNs, long decodeNs,
+        long encodeNs)
     {
         Success.Add(requestNs);
+        Decode.Add(decodeNs);
+        Encode.Add(encodeNs);
         Queue.Add(queueNs);
         ComputeInput.Add(inputNs);
         ComputeInfer.Add(inferNs);

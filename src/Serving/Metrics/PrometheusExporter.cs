@@ -49,6 +49,12 @@ internal static class PrometheusExporter
             v => v.Statistics.ComputeInfer.Nanoseconds / 1000);
         Counter(text, "nv_inference_compute_output_duration_us", "Cumulative output split duration in microseconds.",
             versions, v => v.Statistics.ComputeOutput.Nanoseconds / 1000);
+        Counter(text, "mtlonnx_inference_decode_duration_us",
+            "Cumulative time successful requests spent turning the request into tensors, in microseconds.", versions,
+            v => v.Statistics.Decode.Nanoseconds / 1000);
+        Counter(text, "mtlonnx_inference_encode_duration_us",
+            "Cumulative time successful requests spent writing the response, in microseconds.", versions,
+            v => v.Statistics.Encode.Nanoseconds / 1000);
 
         HistogramFamily(text, "mtlonnx_inference_request_duration_seconds", "Duration of successful requests.", versions,
             v => v.Statistics.RequestSeconds);

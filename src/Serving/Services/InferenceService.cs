@@ -100,12 +100,16 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         using var deadline = new RequestDeadline(context, _options.Limits.DefaultTimeout);
         try
         {
+            var decodeStart = Clock.Now;
             var decoded = InferRequestDecoder.Decode(request, model, _options.Limits, deadline.Token);
             var work = new InferenceWork(decoded.Inputs, decoded.Outputs, decoded.BatchSize, deadline.Token);
             var result = await model.Scheduler.RunAsync(work).ConfigureAwait(false);
+            var encodeStart = Clock.Now;
             var response = InferResponseEncoder.Encode(request, model, decoded.Outputs, result);
-            model.Statistics.RecordSuccess(Clock.Nanoseconds(started, Clock.Now), result.QueueNanoseconds,
-                result.InputNanoseconds, result.InferNanoseconds, result.OutputNanoseconds);
+            var done = Clock.Now;
+            model.Statistics.RecordSuccess(Clock.Nanoseconds(started, done), result.QueueNanoseconds,
+                result.InputNanoseconds, result.InferNanoseconds, result.OutputNanoseconds,
+                Clock.Nanoseconds(decodeStart, work.EnqueuedAt), Clock.Nanoseconds(encodeStart, done));
             return response;
         }
         catch (OperationCanceledException)

@@ -206,8 +206,11 @@ internal sealed class MultiTaskService : MultiTask.MultiTaskBase
         {
             var extras = CardOf(model);
             var tasks = SelectTasks(extras.Card, request.Tasks, model);
+            var decodeStart = Clock.Now;
             var inputs = Inputs(request, model, extras, deadline.Token);
+            var decodeNs = Clock.Nanoseconds(decodeStart, Clock.Now);
             var result = await RunAsync(model, inputs, deadline).ConfigureAwait(false);
+            var encodeStart = Clock.Now;
             var topK = request.TopK == 0 ? DefaultTopK : (int)Math.Min(request.TopK, 1000);
             var response = new PredictResponse { Model = model.Name, Version = model.VersionText, Id = request.Id };
             foreach (var task in tasks)
@@ -215,8 +218,10 @@ internal sealed class MultiTaskService : MultiTask.MultiTaskBase
                 response.Tasks.Add(Decode(task, result, model, topK));
             }
 
-            model.Statistics.RecordSuccess(Clock.Nanoseconds(started, Clock.Now), result.QueueNanoseconds,
-                result.InputNanoseconds, result.InferNanoseconds, result.OutputNanoseconds);
+            var done = Clock.Now;
+            model.Statistics.RecordSuccess(Clock.Nanoseconds(started, done), result.QueueNanoseconds,
+                result.InputNanoseconds, result.InferNanoseconds, result.OutputNanoseconds, decodeNs,
+                Clock.Nanoseconds(encodeStart, done));
             return response;
         }
         catch (OperationCanceledException)

@@ -52,13 +52,13 @@ public sealed class ConvPoolRewriteTests
     ];
 
     /// <summary>Differentiates <c>loss = Σ y·R</c> for a fixed random R of y's shape.</summary>
-    private static GradientResult Differentiate(ModelProto model, long[] input, long[] weight, long block) =>
-        AutodiffApi.Differentiate(
-            GradientChecker.WithDotLoss(
-                model,
-                "y",
-                TestTensor.Random([input[0], weight[0], (input[2] - weight[2] + 1) / block, (input[3] - weight[3] + 1) / block], 7)),
+    private static GradientResult Differentiate(ModelProto model, long[] input, long[] weight, long block)
+    {
+        long[] pooled = [input[0], weight[0], (input[2] - weight[2] + 1) / block, (input[3] - weight[3] + 1) / block];
+        return AutodiffApi.Differentiate(
+            GradientChecker.WithDotLoss(model, "y", TestTensor.Random(pooled, 7)),
             new GradientRequest { Losses = ["loss"], WithRespectTo = s_parameters });
+    }
 
     private static bool IsRewritten(GradientResult result) =>
         result.Model.Graph.Node.Any(n => n.OpType == "SpaceToDepth") &&
@@ -112,13 +112,13 @@ public sealed class ConvPoolRewriteTests
 
         using var rewrittenRunner = new OrtRunner(rewritten.Model);
         using var plainRunner = new OrtRunner(plain.Model);
-        var names = s_parameters.Select(p => rewritten.GradientOutputs[p]).Append("loss").ToArray();
-        var actual = rewrittenRunner.Run(feed, names);
-        var expected = plainRunner.Run(feed, s_parameters.Select(p => plain.GradientOutputs[p]).Append("loss").ToArray());
+        var actual = rewrittenRunner.Run(feed, [.. s_parameters.Select(p => rewritten.GradientOutputs[p]), "loss"]);
+        var expected = plainRunner.Run(feed, [.. s_parameters.Select(p => plain.GradientOutputs[p]), "loss"]);
         AssertClose(expected["loss"].FloatData, actual["loss"].FloatData, "loss");
         foreach (var p in s_parameters)
         {
-            AssertClose(expected[plain.GradientOutputs[p]].FloatData, actual[rewritten.GradientOutputs[p]].FloatData, p);
+            var (want, got) = (expected[plain.GradientOutputs[p]], actual[rewritten.GradientOutputs[p]]);
+            AssertClose(want.FloatData, got.FloatData, p);
         }
     }
 
@@ -173,7 +173,8 @@ public sealed class ConvPoolRewriteTests
     public void ConvPool_NotRewritten_WhereTheFormDoesNotApply(
         string why, long[] input, long[] weight, long block, AttributeProto[] poolAttributes)
     {
-        var result = Differentiate(ConvPool(input, weight, block, poolAttributes: poolAttributes), input, weight, block);
+        var model = ConvPool(input, weight, block, poolAttributes: poolAttributes);
+        var result = Differentiate(model, input, weight, block);
 
         Assert.False(IsRewritten(result), why);
         Assert.Contains(result.Model.Graph.Node, n => n.OpType == "MaxPool");

@@ -11,6 +11,10 @@ namespace MtlOnnx.Training.Tests.Trainer;
 
 public sealed class StepEngineGradientTests
 {
+    // Multi-Fashion's first layer: the autodiff rewrites a 9×9 convolution before a 2×2 pooling into its polyphase
+    // form, with operators (SpaceToDepth) whose types the graph cut must still infer.
+    private const string NineByNine = "trunk: { kind: lenet, channels: [8, 16], kernels: [9, 5], features: 32 }";
+
     [Theory]
     [InlineData("{ kind: hard-sharing }", GradientSource.Representation)]
     [InlineData("{ kind: hard-sharing }", GradientSource.SharedParameters)]
@@ -18,6 +22,8 @@ public sealed class StepEngineGradientTests
     [InlineData("{ kind: mmoe, experts: 2, expert_hidden: [16] }", GradientSource.SharedParameters)]
     [InlineData("{ kind: lora, rank: 4 }", GradientSource.Representation)]
     [InlineData("{ kind: lora, rank: 4 }", GradientSource.SharedParameters)]
+    [InlineData(NineByNine, GradientSource.Representation)]
+    [InlineData(NineByNine, GradientSource.SharedParameters)]
     public void SumOfTaskGradients_FromEitherSource_IsTheGradientOfTheLossSum(string architecture,
         GradientSource source)
     {
@@ -26,9 +32,12 @@ public sealed class StepEngineGradientTests
         // must be the gradient of Σ L_t that equal weighting back-propagates once; SGD with rate 1 makes the step
         // that gradient.
         using var folder = new TempFolder();
-        var job = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.Path, architecture, train: 64)
-            .Replace("kind: adam, learning_rate: 0.003", "kind: sgd, learning_rate: 1", StringComparison.Ordinal),
-            "job.yaml", folder.Path);
+        var trunk = architecture.StartsWith("trunk:", StringComparison.Ordinal) ? architecture["trunk:".Length..] : null;
+        var text = trunk is null
+            ? TrainerShapesTests.ShapesJob(folder.Path, architecture, train: 64)
+            : TrainerShapesTests.ShapesJob(folder.Path, "{ kind: hard-sharing }", trunk: trunk.Trim(), train: 64);
+        var job = JobFile.Parse(text.Replace("kind: adam, learning_rate: 0.003", "kind: sgd, learning_rate: 1",
+            StringComparison.Ordinal), "job.yaml", folder.Path);
         var splits = DatasetFactory.Create(job);
         var model = ModelFactory.Build(job, splits.BuildOptions());
         var loader = new BatchLoader(splits.Train, new BatchLoaderOptions { BatchSize = 32, Seed = 1, Prefetch = 0 });
@@ -51,6 +60,40 @@ public sealed class StepEngineGradientTests
                 Assert.True(Math.Abs(expected[i] - actual[name][i]) <= 2e-4 * scale,
                     $"{source}, {name}[{i}]: {actual[name][i]} where the loss sum's step gives {expected[i]}.");
             }
+        }
+    }
+
+    [Fact]
+    public void RepresentationStep_AfterABatchOfAnotherSize_IsTheStepOfAFreshEngine()
+    {
+        // The per-task rows, the update and the carried activations are bound again when the row count changes.
+        using var folder = new TempFolder();
+        var job = JobFile.Parse(TrainerShapesTests.ShapesJob(folder.Path, "{ kind: hard-sharing }", train: 64)
+            .Replace("kind: adam, learning_rate: 0.003", "kind: sgd, learning_rate: 1", StringComparison.Ordinal),
+            "job.yaml", folder.Path);
+        var splits = DatasetFactory.Create(job);
+        var model = ModelFactory.Build(job, splits.BuildOptions());
+        BatchLoader Loader() => new(splits.Train, new BatchLoaderOptions { BatchSize = 24, Seed = 1, Prefetch = 0 });
+        using var device = TrainingDevice.Resolve(job.Device);
+        IMultitaskMethod Method() => MultitaskMethods.Create("mgdaub", job.Tasks.Count);
+
+        // Each batch from its own loader, so that no loader refills a batch that is still in use.
+        var last = Loader().Epoch(0).Last();
+        var first = Loader().Epoch(0).First();
+        using var fresh = new StepEngine(model, Method(), job.Optimizer, device, threads: 1, seed: 3);
+        var before = fresh.Snapshot();
+        fresh.TrainStep(last, learningRate: 1f);
+        var expected = fresh.Snapshot();
+        using var warmed = new StepEngine(model, Method(), job.Optimizer, device, threads: 1, seed: 3);
+        warmed.TrainStep(first, learningRate: 0f);
+        warmed.TrainStep(last, learningRate: 1f);
+        var actual = warmed.Snapshot();
+
+        Assert.Equal((24, 16), (first.Count, last.Count));
+        Assert.Contains(expected, p => !p.Value.SequenceEqual(before[p.Key]));
+        foreach (var (name, values) in expected)
+        {
+            Assert.Equal(values, actual[name]);
         }
     }
 

@@ -13,6 +13,15 @@ namespace MtlOnnx.Training.Trainer.Internal;
 /// <param name="Carried">The tensors the first part outputs for the second.</param>
 internal sealed record GraphSplit(ModelProto First, ModelProto Second, IReadOnlyList<string> Carried)
 {
+    // Operators whose outputs need not have their first input's type; shape inference types these itself.
+    private static readonly HashSet<string> s_typeChanging = new(StringComparer.Ordinal)
+    {
+        "Cast", "CastLike", "Shape", "Size", "Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Not",
+        "And", "Or", "Xor", "IsNaN", "IsInf", "ArgMax", "ArgMin", "NonZero", "Constant",
+        "ConstantOfShape", "EyeLike", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Unique",
+        "DequantizeLinear", "QuantizeLinear", "DynamicQuantizeLinear",
+    };
+
     /// <summary>Cuts a graph at some of its inputs.</summary>
     /// <param name="model">The whole graph; its nodes in a topological order.</param>
     /// <param name="cutInputs">The graph inputs whose values are known only later.</param>
@@ -58,6 +67,7 @@ internal sealed record GraphSplit(ModelProto First, ModelProto Second, IReadOnly
         var firstKept = Needed(graph, firstWanted, n => !secondNode[n], out _);
 
         var inferred = ShapeInference.Infer(model, updateValueInfo: false);
+        var types = ElementTypes(graph, inferred);
         ValueInfoProto Info(string name)
         {
             var existing = graph.Input.Concat(graph.Output).Concat(graph.ValueInfo).FirstOrDefault(v => v.Name == name);
@@ -66,7 +76,7 @@ internal sealed record GraphSplit(ModelProto First, ModelProto Second, IReadOnly
                 return existing.Clone();
             }
 
-            if (!inferred.TryGetElementType(name, out var type) || type == ElementType.Undefined)
+            if (!types.TryGetValue(name, out var type))
             {
                 throw new InvalidOperationException(
                     $"The element type of '{name}', which the second part of the split graph reads, is not known.");
@@ -79,6 +89,64 @@ internal sealed record GraphSplit(ModelProto First, ModelProto Second, IReadOnly
             Part(model, firstKept, firstWanted.Distinct().Select(Info), secondReads: null),
             Part(model, secondKept, secondWanted.Select(Info), carried.Select(Info)),
             carried);
+    }
+
+    /// <summary>
+    /// Gets the element type of every tensor shape inference typed, and of the outputs of operators it does not know
+    /// (such as <c>SpaceToDepth</c>) where the operator keeps its input's type.
+    /// </summary>
+    private static Dictionary<string, ElementType> ElementTypes(GraphProto graph, ShapeInferenceResult inferred)
+    {
+        var types = new Dictionary<string, ElementType>(StringComparer.Ordinal);
+        foreach (var info in graph.Input.Concat(graph.ValueInfo).Concat(graph.Output))
+        {
+            if (ValueInfos.GetElementType(info) is var type && type != ElementType.Undefined)
+            {
+                types[info.Name] = type;
+            }
+        }
+
+        foreach (var initializer in graph.Initializer)
+        {
+            types[initializer.Name] = (ElementType)initializer.DataType;
+        }
+
+        // Until nothing changes: a pass types what the outputs of the last one made known.
+        for (var changed = true; changed;)
+        {
+            changed = false;
+            foreach (var node in graph.Node)
+            {
+                for (var k = 0; k < node.Output.Count; k++)
+                {
+                    var output = node.Output[k];
+                    if (output.Length == 0 || types.ContainsKey(output))
+                    {
+                        continue;
+                    }
+
+                    if (inferred.TryGetElementType(output, out var type) && type != ElementType.Undefined)
+                    {
+                        types[output] = type;
+                        changed = true;
+                    }
+                    else if (k == 1 && node.OpType is ("MaxPool" or "TopK" or "Dropout"))
+                    {
+                        // The indices, or the dropout's mask.
+                        types[output] = node.OpType == "Dropout" ? ElementType.Bool : ElementType.Int64;
+                        changed = true;
+                    }
+                    else if (!s_typeChanging.Contains(node.OpType) &&
+                        node.Input.FirstOrDefault(types.ContainsKey) is { } input)
+                    {
+                        types[output] = types[input];
+                        changed = true;
+                    }
+                }
+            }
+        }
+
+        return types;
     }
 
     /// <summary>Finds the nodes (of those <paramref name="eligible"/>) that the wanted tensors need.</summary>

@@ -95,6 +95,7 @@ internal sealed class StepEngine : IDisposable
     private int[] _carriedSlots = [];
     private float[] _representationUpdate = [];
     private OrtValue? _representationUpdateValue;
+    private readonly OrtMemoryInfo? _carriedMemory;
     private float[][] _representationRows = [];
     private int _representationRowsBound = -1;
     private int _maskRows = -1;
@@ -320,13 +321,7 @@ internal sealed class StepEngine : IDisposable
         _trainBinding = new SessionBinding(_train, _trainInputNames.Length, _trainOutputNames.Length);
         if (_representation is not null)
         {
-            // The activations the trunk's backward pass reads stay in ONNX Runtime's memory (on the device) between
-            // the two runs.
-            foreach (var name in _representation.Split.Carried)
-            {
-                _trainBinding.Binding.BindOutputToDevice(name, device.MemoryInfo);
-            }
-
+            _carriedMemory = device.MemoryInfo;
             var second = _representationBackward!;
             _backwardInputNames = [.. second.InputNames];
             _backwardInputValues = new OrtValue[_backwardInputNames.Length];
@@ -731,6 +726,16 @@ internal sealed class StepEngine : IDisposable
         _representationUpdateValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
             _representationUpdate.AsMemory(), [rows, _representationWidth]);
         _representationRowsBound = rows;
+
+        // The activations the trunk's backward pass reads stay in ONNX Runtime's memory (on the device) between the
+        // two runs. The binding keeps the values of its first run and writes into them again, so they are bound
+        // afresh when the row count changes; that may also move them among the binding's outputs.
+        foreach (var name in _representation!.Split.Carried)
+        {
+            _trainBinding.Binding.BindOutputToDevice(name, _carriedMemory!);
+        }
+
+        _carriedSlots = [];
     }
 
     private void DrawMasks(long step, int rows)
