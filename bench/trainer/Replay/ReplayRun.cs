@@ -42,23 +42,9 @@ internal static class ReplayRun
         var splits = WriteInitial(job, folder);
 
         // A loader with the trainer's options (prefetch included) yields the batches the trainer will get.
-        var loader = new BatchLoader(splits.Train, new BatchLoaderOptions
-        {
-            BatchSize = job.Data.BatchSize,
-            Shuffle = true,
-            DropLast = splits.Train.Count > job.Data.BatchSize,
-            Augment = true,
-            Seed = job.Seed,
-            Prefetch = job.Data.Prefetch,
-            TargetStatistics = splits.TargetStatistics,
-        });
+        var loader = splits.TrainingLoader(job);
         ReplayFiles.WriteEpochs(Path.Combine(folder, "train.bin"), loader, job.Epochs);
-        var evaluation = new BatchLoader(splits.Validation, new BatchLoaderOptions
-        {
-            BatchSize = Math.Max(job.Data.BatchSize, 256),
-            Seed = job.Seed,
-            TargetStatistics = splits.TargetStatistics,
-        });
+        var evaluation = splits.EvaluationLoader(job, splits.Validation);
         ReplayFiles.WriteEpochs(Path.Combine(folder, "test.bin"), evaluation, 1);
 
         var recorder = new StepRecorder();

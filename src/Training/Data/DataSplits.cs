@@ -1,5 +1,6 @@
 using MtlOnnx.Preprocessing;
 using MtlOnnx.Training.Architectures;
+using MtlOnnx.Training.Jobs;
 
 namespace MtlOnnx.Training.Data;
 
@@ -30,4 +31,48 @@ public sealed class DataSplits
     /// <summary>Gets the options that build the job's model from these splits.</summary>
     /// <returns>The build options.</returns>
     public ModelBuildOptions BuildOptions() => new() { TargetStatistics = TargetStatistics, VocabularySize = VocabularySize };
+
+    /// <summary>
+    /// Creates the loader the trainer draws its training batches from: reshuffled every epoch from the job's seed,
+    /// augmented, and without the last partial batch when there is more than one batch.
+    /// </summary>
+    /// <param name="job">The job whose batch size, seed and prefetch depth apply.</param>
+    /// <returns>The training loader.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="job"/> is <see langword="null"/>.</exception>
+    public BatchLoader TrainingLoader(JobSpec job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return new BatchLoader(Train, new BatchLoaderOptions
+        {
+            BatchSize = job.Data.BatchSize,
+            Shuffle = true,
+            DropLast = Train.Count > job.Data.BatchSize,
+            Augment = true,
+            Seed = job.Seed,
+            Prefetch = job.Data.Prefetch,
+            TargetStatistics = TargetStatistics,
+        });
+    }
+
+    /// <summary>
+    /// Creates the loader the trainer evaluates a split with after each epoch: in order, not augmented, in batches of
+    /// at least 256 rows.
+    /// </summary>
+    /// <param name="job">The job whose batch size, seed and prefetch depth apply.</param>
+    /// <param name="dataset">The split to evaluate.</param>
+    /// <returns>The evaluation loader.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="job"/> or <paramref name="dataset"/> is
+    /// <see langword="null"/>.</exception>
+    public BatchLoader EvaluationLoader(JobSpec job, IDataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(dataset);
+        return new BatchLoader(dataset, new BatchLoaderOptions
+        {
+            BatchSize = Math.Max(job.Data.BatchSize, 256),
+            Seed = job.Seed,
+            Prefetch = job.Data.Prefetch,
+            TargetStatistics = TargetStatistics,
+        });
+    }
 }

@@ -78,24 +78,8 @@ public sealed class MultiTaskTrainer
         using var device = TrainingDevice.Resolve(_job.Device, logger);
         using var engine = new StepEngine(model, method, _job.Optimizer, device, _options.Threads,
             _job.Seed);
-        var train = new BatchLoader(splits.Train, new BatchLoaderOptions
-        {
-            BatchSize = _job.Data.BatchSize,
-            Shuffle = true,
-            DropLast = splits.Train.Count > _job.Data.BatchSize,
-            Augment = true,
-            Seed = _job.Seed,
-            Prefetch = _job.Data.Prefetch,
-            TargetStatistics = splits.TargetStatistics,
-        });
-        BatchLoader Evaluation(IDataset dataset) => new(dataset, new BatchLoaderOptions
-        {
-            BatchSize = Math.Max(_job.Data.BatchSize, 256),
-            Seed = _job.Seed,
-            Prefetch = _job.Data.Prefetch,
-            TargetStatistics = splits.TargetStatistics,
-        });
-        var validation = Evaluation(splits.Validation);
+        var train = splits.TrainingLoader(_job);
+        var validation = splits.EvaluationLoader(_job, splits.Validation);
 
         var batches = train.BatchCount;
         var totalSteps = (long)batches * _job.Epochs;
@@ -234,7 +218,7 @@ public sealed class MultiTaskTrainer
             bestValidation = Evaluator.Evaluate(engine, model, validation, CancellationToken.None);
             if (splits.Test is { } testSplit)
             {
-                test = Evaluator.Evaluate(engine, model, Evaluation(testSplit), CancellationToken.None);
+                test = Evaluator.Evaluate(engine, model, splits.EvaluationLoader(_job, testSplit), CancellationToken.None);
             }
 
             WriteJson(Path.Combine(output, "metrics.json"), new Dictionary<string, object?>
