@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MtlOnnx.Export.Tests;
 
 /// <summary>
@@ -11,38 +9,18 @@ internal static class ExternalTools
     /// <summary>The onnxruntime-web version the tests install; it runs on Node.js 20.</summary>
     public const string OrtWebVersion = "1.30.0";
 
-    public const string Python = "/usr/bin/python3";
+    public const string Python = PythonTool.Interpreter;
 
     private static readonly SemaphoreSlim s_installLock = new(1, 1);
 
     /// <summary>Runs a program and returns its standard output; fails the test with its error output otherwise.</summary>
     public static string Run(string program, IEnumerable<string> arguments, string? workingDirectory = null, int timeoutSeconds = 120)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Cannot start '{program}'.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeoutSeconds * 1000))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"'{program} {string.Join(' ', arguments)}' did not finish within {timeoutSeconds} s.");
-        }
-
+        var (exitCode, output, error) = ExternalProcess.Run(program, arguments, workingDirectory, timeoutSeconds);
         Assert.True(
-            process.ExitCode == 0,
-            $"'{program} {string.Join(' ', arguments)}' exited with {process.ExitCode}:\n{error.Result}\n{output.Result}");
-        return output.Result;
+            exitCode == 0,
+            $"'{program} {string.Join(' ', arguments)}' exited with {exitCode}:\n{error}\n{output}");
+        return output;
     }
 
     /// <summary>Fails with a clear message when Debian's Python or its onnx module is missing.</summary>

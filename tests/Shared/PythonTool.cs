@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MtlOnnx.Testing;
 
 /// <summary>
@@ -48,41 +46,23 @@ internal static class PythonTool
                 "(.ci/run does) to run this test.");
         }
 
-        var start = new ProcessStartInfo(Interpreter)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? string.Empty,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         // Keep torch and numpy from spreading over every core of a shared CI machine.
-        start.Environment["OMP_NUM_THREADS"] = "1";
-        start.Environment["OPENBLAS_NUM_THREADS"] = "1";
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeoutSeconds * 1000))
+        var (exitCode, output, errorOutput) = ExternalProcess.Run(Interpreter, arguments, workingDirectory, timeoutSeconds,
+            new Dictionary<string, string>
+            {
+                ["OMP_NUM_THREADS"] = "1",
+                ["OPENBLAS_NUM_THREADS"] = "1",
+                ["PYTHONDONTWRITEBYTECODE"] = "1",
+            });
+        if (exitCode != 0)
         {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"python3 did not finish within {timeoutSeconds} s.");
-        }
-
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            var error = stderr.Result.Trim();
+            var error = errorOutput.Trim();
             var hint = error.Contains("ModuleNotFoundError", StringComparison.Ordinal)
                 ? " Install the Debian packages python3-onnx, python3-torch and python3-numpy (.ci/run does)."
                 : string.Empty;
-            Assert.Fail($"python3 exited with code {process.ExitCode}.{hint}\n{error}");
+            Assert.Fail($"python3 exited with code {exitCode}.{hint}\n{error}");
         }
 
-        return stdout.Result;
+        return output;
     }
 }
