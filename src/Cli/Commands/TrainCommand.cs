@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace MtlOnnx.Cli.Commands;
 
 /// <summary>
-/// <c>mtlonnx train JOB.yaml [--resume] [--threads N]</c>: trains a job with progress bars, validates each epoch,
+/// <c>mtlonnx train JOB.yaml [--resume] [--threads N] [--batch-shards N]</c>: trains a job with progress bars, validates each epoch,
 /// keeps the best checkpoint and writes the report. Ctrl+C saves a checkpoint and exits with code 130.
 /// </summary>
 public static class TrainCommand
@@ -24,7 +24,20 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the output folder's last checkpoint." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: the runtime decides).",
             DefaultValueFactory = _ => 0 };
-        var command = new Command("train", "Train a multi-task model from a job file.") { job, resume, threads };
+        var shards = new Option<int>("--batch-shards")
+        {
+            Description = "Split each CPU training step's batch among this many single-threaded runs at once " +
+                "(0: one per thread; 1: never split).",
+            DefaultValueFactory = _ => 0,
+        };
+        shards.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is var value and < 0)
+            {
+                result.AddError($"--batch-shards must be 0 (one per thread) or more, but got {value}.");
+            }
+        });
+        var command = new Command("train", "Train a multi-task model from a job file.") { job, resume, threads, shards };
         command.SetAction(parseResult =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -32,7 +45,8 @@ public static class TrainCommand
             return Guard("train", error, () =>
             {
                 var spec = JobFile.Load(parseResult.GetRequiredValue(job).FullName);
-                var result = Train(spec, parseResult.GetValue(resume), parseResult.GetValue(threads), output);
+                var result = Train(spec, parseResult.GetValue(resume), parseResult.GetValue(threads), output,
+                    parseResult.GetValue(shards));
                 return result.Interrupted ? Interrupted : 0;
             });
         });
@@ -44,9 +58,12 @@ public static class TrainCommand
     /// <param name="resume">Whether to resume from the last checkpoint.</param>
     /// <param name="threads">The ONNX Runtime threads.</param>
     /// <param name="output">Where progress goes.</param>
+    /// <param name="batchShards">The batch shards of a CPU step (0: one per thread; 1: none).</param>
     /// <returns>The training result.</returns>
-    public static TrainingResult Train(JobSpec job, bool resume, int threads, TextWriter output)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchShards"/> is negative.</exception>
+    public static TrainingResult Train(JobSpec job, bool resume, int threads, TextWriter output, int batchShards = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(batchShards);
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(output);
         using var stop = new CtrlCStop();
@@ -58,7 +75,10 @@ public static class TrainCommand
         }
 
         var progress = new TrainingProgress(console);
-        var options = new TrainerOptions { Resume = resume, Threads = threads, Observer = progress };
+        var options = new TrainerOptions
+        {
+            Resume = resume, Threads = threads, BatchShards = batchShards, Observer = progress,
+        };
         var result = CtrlCStop.WithProgress(
             console, context => progress.Context = context, () => new MultiTaskTrainer(job, options).Run(stop.Token));
         Summarize(result, output);

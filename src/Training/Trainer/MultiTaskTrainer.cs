@@ -77,7 +77,12 @@ public sealed class MultiTaskTrainer
         var method = Components.Method(_job);
         using var device = TrainingDevice.Resolve(_job.Device, logger);
         using var engine = new StepEngine(model, method, _job.Optimizer, device, _options.Threads,
-            _job.Seed);
+            _job.Seed, _options.BatchShards);
+        if (logger is not null)
+        {
+            TrainerLog.StepShards(logger, engine.Shards);
+        }
+
         var train = splits.TrainingLoader(_job);
         var validation = splits.EvaluationLoader(_job, splits.Validation);
 

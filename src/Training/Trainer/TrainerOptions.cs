@@ -11,6 +11,13 @@ public sealed class TrainerOptions
     /// <summary>Gets the number of ONNX Runtime threads; 0 lets the runtime choose. The default is 0.</summary>
     public int Threads { get; init; }
 
+    /// <summary>
+    /// Gets how many shards a CPU training step splits its batch into, each run on one of the threads at the same
+    /// time; 0 (the default) uses one per thread, 1 runs the whole batch as one. Steps that couple rows (batch
+    /// normalisation, regularizer losses) or aggregate per-task gradients, and steps on a GPU, never split.
+    /// </summary>
+    public int BatchShards { get; init; }
+
     /// <summary>Gets the observer of progress, or <see langword="null"/>.</summary>
     public ITrainingObserver? Observer { get; init; }
 

@@ -6,17 +6,20 @@ namespace MtlOnnx.Training.Trainer.Internal;
 
 /// <summary>
 /// The <see cref="OrtValue"/>s over one batch's buffers (model inputs, labels and label masks), keyed by graph input
-/// name. The values alias the batch's arrays, so a loader that refills the same batch needs no new values.
+/// name. The values alias the batch's arrays, so a loader that refills the same batch needs no new values. They cover
+/// the whole batch, or one range of its rows for a shard of a data-parallel step.
 /// </summary>
 internal sealed class BatchValues : IDisposable
 {
     private readonly Dictionary<string, OrtValue> _values = new(StringComparer.Ordinal);
 
-    public BatchValues(MultiTaskModel model, Batch batch)
+    public BatchValues(MultiTaskModel model, Batch batch, int start = 0, int rows = -1)
     {
+        rows = rows < 0 ? batch.Count - start : rows;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start + rows, batch.Count, nameof(rows));
         Batch = batch;
-        Rows = batch.Count;
-        var rows = batch.Count;
+        Start = start;
+        Rows = rows;
         var memory = OrtMemoryInfo.DefaultInstance;
         foreach (var input in model.Inputs)
         {
@@ -28,13 +31,14 @@ internal sealed class BatchValues : IDisposable
             }
 
             var size = batch.Layout.SampleSize * rows;
+            var offset = batch.Layout.SampleSize * start;
             _values[input.Name] = input.Name switch
             {
                 ModelInput.TokenIdsName => OrtValue.CreateTensorValueFromMemory(memory,
-                    batch.TokenIds.AsMemory(0, size), shape),
+                    batch.TokenIds.AsMemory(offset, size), shape),
                 ModelInput.AttentionMaskName => OrtValue.CreateTensorValueFromMemory(memory,
-                    batch.AttentionMask.AsMemory(0, size), shape),
-                _ => OrtValue.CreateTensorValueFromMemory(memory, batch.Inputs.AsMemory(0, size), shape),
+                    batch.AttentionMask.AsMemory(offset, size), shape),
+                _ => OrtValue.CreateTensorValueFromMemory(memory, batch.Inputs.AsMemory(offset, size), shape),
             };
         }
 
@@ -42,17 +46,21 @@ internal sealed class BatchValues : IDisposable
         {
             var task = model.Tasks[t];
             var labels = batch.Tasks[t];
-            _values[task.MaskName] = OrtValue.CreateTensorValueFromMemory(memory, labels.Mask.AsMemory(0, rows),
+            _values[task.MaskName] = OrtValue.CreateTensorValueFromMemory(memory, labels.Mask.AsMemory(start, rows),
                 [rows]);
             long[] shape = task.LabelShape.Count == 0 ? [rows] : [rows, task.LabelShape[0]];
             _values[task.LabelName] = labels.Classes.Length > 0
-                ? OrtValue.CreateTensorValueFromMemory(memory, labels.Classes.AsMemory(0, rows), shape)
-                : OrtValue.CreateTensorValueFromMemory(memory, labels.Values.AsMemory(0, rows * labels.Width), shape);
+                ? OrtValue.CreateTensorValueFromMemory(memory, labels.Classes.AsMemory(start, rows), shape)
+                : OrtValue.CreateTensorValueFromMemory(memory,
+                    labels.Values.AsMemory(start * labels.Width, rows * labels.Width), shape);
         }
     }
 
     /// <summary>Gets the batch the values alias.</summary>
     public Batch Batch { get; }
+
+    /// <summary>Gets the first row of the batch the values cover.</summary>
+    public int Start { get; }
 
     /// <summary>Gets the row count the values were made for; a batch refilled with another count needs new ones.</summary>
     public int Rows { get; }

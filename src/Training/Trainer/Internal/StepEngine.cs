@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.ExceptionServices;
 using Microsoft.ML.OnnxRuntime;
 using MtlOnnx.Onnx;
 using MtlOnnx.Training.Architectures;
@@ -40,6 +41,9 @@ internal sealed class StepEngine : IDisposable
     // The engine keeps the last step's losses beside the method's own fields: a method that weights by the previous
     // step's losses reads them on the first step after a resume.
     private const string PreviousLossesField = "trainer.previous_losses";
+
+    // Below this many rows per shard a batch runs in fewer shards: the per-run overhead would outweigh the parallelism.
+    private const int MinShardRows = 16;
     private readonly MultiTaskModel _model;
     private readonly IMultitaskMethod _method;
     private readonly OptimizerPlan _plan;
@@ -100,6 +104,12 @@ internal sealed class StepEngine : IDisposable
     private int _representationRowsBound = -1;
     private int _maskRows = -1;
     private float[] _previousLosses;
+    private readonly List<(string Name, int Parameter)> _gradientOutputs = [];
+    private readonly TrainShard[] _shards = [];
+    private readonly RunOptions[] _shardRunOptions = [];
+    private readonly double[][] _shares = [];
+    private readonly Task[] _pendingShards = [];
+    private readonly Dictionary<string, int> _maskIndex = new(StringComparer.Ordinal);
 
     public StepEngine(
         MultiTaskModel model,
@@ -107,8 +117,10 @@ internal sealed class StepEngine : IDisposable
         OptimizerSpec optimizer,
         TrainingDevice device,
         int threads,
-        int seed)
+        int seed,
+        int shards = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(shards);
         _model = model;
         _method = method;
         _seed = seed;
@@ -175,16 +187,19 @@ internal sealed class StepEngine : IDisposable
             });
         }
 
-        using var options = device.CreateSessionOptions(threads);
-        options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
-
-        // Idle intra-op workers spin by default. Here they compete with the loader's producer thread for the same
-        // cores (and, on a shared machine, with other processes): with two threads on two busy cores, spinning cost
-        // about a third of the throughput of Multi-Fashion's LeNet, and not spinning lost nothing measurable.
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        // On the CPU, a step whose losses are weighted means over the batch and whose graph couples no rows (no running
+        // statistics, no regularizer) runs as a data-parallel step: the batch's rows split among shards that each run
+        // the training graph on one thread at the same time. ONNX Runtime's intra-op threads split each operator
+        // instead, which for the small convolutions of a LeNet keeps two cores about two-thirds busy.
+        var cores = threads > 0 ? threads : Environment.ProcessorCount;
+        var shardable = !device.IsCuda && source == GradientSource.None && model.Regularizers.Count == 0 &&
+            _gradientGraph.RunningStatisticOutputs.Count == 0;
+        var shardCount = shardable ? Math.Max(1, shards > 0 ? shards : cores) : 1;
+        using var options = CreateOptions(device, threads);
+        using var trainOptions = shardCount > 1 ? CreateOptions(device, Math.Max(1, cores / shardCount)) : null;
         _rebindEveryRun = device.IsCuda;
         _train = new InferenceSession(OnnxModelIO.ToBytes(_representation?.Split.First ?? _gradientGraph.Model),
-            options);
+            trainOptions ?? options);
         var evaluation = TrainingGraphs.ToEvaluation(forward);
         _eval = new InferenceSession(OnnxModelIO.ToBytes(evaluation), options);
         if (method.LossWeightsUseCurrentLosses || method.RequiresLossesAfterStep)
@@ -258,6 +273,7 @@ internal sealed class StepEngine : IDisposable
 
             outputNames.Add(gradient);
             outputValues.Add(OwnedOutput(GradientMemory(p), parameter.Shape));
+            _gradientOutputs.Add((gradient, p));
         }
 
         if (_representation is not null)
@@ -335,7 +351,31 @@ internal sealed class StepEngine : IDisposable
         }
 
         _evalOutputNames = [.. _lossNames, .. model.Tasks.Select(t => t.OutputName)];
+        if (shardCount > 1)
+        {
+            // The losses and the gradients are the training graph's only outputs here. The first shard writes its
+            // gradients into the engine's buffer, the others into their own, which the step adds to it.
+            for (var k = 0; k < _masks.Count; k++)
+            {
+                _maskIndex[_masks[k].InputName] = k;
+            }
+
+            _shards = new TrainShard[shardCount];
+            _shardRunOptions = new RunOptions[shardCount];
+            for (var s = 0; s < shardCount; s++)
+            {
+                _shards[s] = new TrainShard(model, _train, _trainInputNames, _trainOutputNames, ShardOutputs,
+                    new float[_lossNames.Length], s == 0 ? _gradients : new float[_gradients.Length], _masks.Count);
+                _shardRunOptions[s] = new RunOptions();
+            }
+
+            _shares = [.. Enumerable.Range(0, taskCount).Select(_ => new double[shardCount])];
+            _pendingShards = new Task[shardCount - 1];
+        }
     }
+
+    /// <summary>Gets how many shards a full batch's training step runs in at once; 1 when it is not split.</summary>
+    public int Shards => Math.Max(1, _shards.Length);
 
     public OptimizerPlan Plan => _plan;
 
@@ -390,14 +430,21 @@ internal sealed class StepEngine : IDisposable
             BindRepresentationRows(batch.Count);
         }
 
-        _trainBinding.BindCallerValues(_trainInputNames, _trainInputValues, _trainOutputNames, _trainOutputValues!,
-            always: _rebindEveryRun);
-        var started = Stopwatch.GetTimestamp();
-        _train.RunWithBinding(_runOptions, _trainBinding.Binding);
-        LastTrainingGraphTime = Stopwatch.GetElapsedTime(started);
-        if (_rebindEveryRun)
+        if (_shards.Length > 0)
         {
-            _trainBinding.Binding.SynchronizeBoundOutputs();
+            RunShards(batch);
+        }
+        else
+        {
+            _trainBinding.BindCallerValues(_trainInputNames, _trainInputValues, _trainOutputNames,
+                _trainOutputValues!, always: _rebindEveryRun);
+            var started = Stopwatch.GetTimestamp();
+            _train.RunWithBinding(_runOptions, _trainBinding.Binding);
+            LastTrainingGraphTime = Stopwatch.GetElapsedTime(started);
+            if (_rebindEveryRun)
+            {
+                _trainBinding.Binding.SynchronizeBoundOutputs();
+            }
         }
 
         var losses = (float[])_lossBuffer.Clone();
@@ -576,6 +623,16 @@ internal sealed class StepEngine : IDisposable
             mask?.Dispose();
         }
 
+        foreach (var shard in _shards)
+        {
+            shard.Dispose();
+        }
+
+        foreach (var shardOptions in _shardRunOptions)
+        {
+            shardOptions.Dispose();
+        }
+
         _trainBinding.Dispose();
         _train.Dispose();
         _eval.Dispose();
@@ -600,6 +657,128 @@ internal sealed class StepEngine : IDisposable
         }
 
         tensor.Data.CopyTo(destination);
+    }
+
+    private static SessionOptions CreateOptions(TrainingDevice device, int threads)
+    {
+        var options = device.CreateSessionOptions(threads);
+        options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+
+        // Idle intra-op workers spin by default. Here they compete with the loader's producer thread for the same
+        // cores (and, on a shared machine, with other processes): with two threads on two busy cores, spinning cost
+        // about a third of the throughput of Multi-Fashion's LeNet, and not spinning lost nothing measurable.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return options;
+    }
+
+    private OrtValue[] ShardOutputs(float[] losses, float[] gradients)
+    {
+        var layout = _plan.Layout;
+        var values = new OrtValue[losses.Length + _gradientOutputs.Count];
+        for (var i = 0; i < losses.Length; i++)
+        {
+            values[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, losses.AsMemory(i, 1), []);
+        }
+
+        for (var k = 0; k < _gradientOutputs.Count; k++)
+        {
+            var p = _gradientOutputs[k].Parameter;
+            var memory = gradients.AsMemory((int)layout.OffsetOf(p), (int)layout.Parameters[p].ElementCount);
+            values[losses.Length + k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory,
+                [.. layout.Parameters[p].Shape]);
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// Runs the training graph on the batch's rows split among the shards at once, then sums the shards' losses and
+    /// gradients into the engine's buffers, each task's losses weighted by the shards' shares of its denominator.
+    /// </summary>
+    private void RunShards(Batch batch)
+    {
+        var count = batch.Count;
+        var active = Math.Clamp(count / MinShardRows, 1, _shards.Length);
+        var start = 0;
+        for (var s = 0; s < active; s++)
+        {
+            var rows = (count / active) + (s < count % active ? 1 : 0);
+            _shards[s].Assign(start, rows);
+            start += rows;
+        }
+
+        LossShares.Compute(batch, _shards, active, _shares);
+        var taskCount = _model.Tasks.Count;
+        for (var s = 0; s < active; s++)
+        {
+            var shard = _shards[s];
+            for (var l = 0; l < _lossWeights.Length; l++)
+            {
+                // A loss without a batch mean (none shards today) would count once, in the first shard.
+                shard.LossWeights[l] = l < taskCount ? (float)(_lossWeights[l] * _shares[l][s])
+                    : s == 0 ? _lossWeights[l] : 0f;
+            }
+
+            var values = shard.ValuesOf(batch);
+            for (var i = 0; i < shard.InputNames.Length; i++)
+            {
+                var name = shard.InputNames[i];
+                shard.InputValues[i] = name == TrainingGraphs.LossWeightsInput ? shard.LossWeightsValue
+                    : _maskIndex.TryGetValue(name, out var k) ? shard.MaskOf(k, _masks[k], _maskBuffers[k])
+                    : Input(name, values);
+            }
+
+            shard.Binding.BindCallerValues(shard.InputNames, shard.InputValues, shard.OutputNames,
+                shard.OutputValues, always: false);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        for (var s = 1; s < active; s++)
+        {
+            var shard = s;
+            _pendingShards[s - 1] = Task.Run(() => _train.RunWithBinding(_shardRunOptions[shard],
+                _shards[shard].Binding.Binding));
+        }
+
+        try
+        {
+            _train.RunWithBinding(_shardRunOptions[0], _shards[0].Binding.Binding);
+        }
+        finally
+        {
+            // Never leave a shard running on buffers the next step rewrites, even when the first one failed.
+            try
+            {
+                Task.WaitAll(_pendingShards.AsSpan(0, active - 1));
+            }
+            catch (AggregateException error) when (error.InnerExceptions.Count > 0)
+            {
+                ExceptionDispatchInfo.Capture(error.InnerExceptions[0]).Throw();
+            }
+        }
+
+        LastTrainingGraphTime = Stopwatch.GetElapsedTime(started);
+        for (var l = 0; l < _lossBuffer.Length; l++)
+        {
+            if (l >= taskCount)
+            {
+                _lossBuffer[l] = _shards[0].Losses[l];
+                continue;
+            }
+
+            double loss = 0;
+            for (var s = 0; s < active; s++)
+            {
+                loss += _shares[l][s] * _shards[s].Losses[l];
+            }
+
+            _lossBuffer[l] = (float)loss;
+        }
+
+        for (var s = 1; s < active; s++)
+        {
+            TensorPrimitives.Add(_gradients, _shards[s].Gradients, _gradients);
+        }
     }
 
     private float[] Forward(Batch batch)

@@ -1,0 +1,158 @@
+using Microsoft.ML.OnnxRuntime;
+using MtlOnnx.Training.Architectures;
+using MtlOnnx.Training.Data;
+using MtlOnnx.Training.Session.Internal;
+
+namespace MtlOnnx.Training.Trainer.Internal;
+
+/// <summary>
+/// One shard of a data-parallel training step: a range of a batch's rows, run through the shared training session on
+/// its own IO binding, with its own loss weights and its own loss and gradient buffers.
+/// </summary>
+/// <remarks>
+/// The shards of a step run at the same time, each on one thread of its own. A task's loss is a weighted mean over
+/// the batch, <c>L = Σ wᵢ·ℓᵢ / Σ wᵢ</c> (<see cref="Layers.LossLayers.WeightedMean"/>), so a shard that weights its
+/// task losses by its share <c>Σ_shard wᵢ / Σ wᵢ</c> of each denominator returns gradients and losses whose sums over
+/// the shards are the whole batch's. <see cref="LossShares"/> computes those shares.
+/// </remarks>
+internal sealed class TrainShard : IDisposable
+{
+    private const int Kept = 16;
+    private readonly MultiTaskModel _model;
+    private readonly List<BatchValues> _values = [];
+    private readonly List<OrtValue> _owned = [];
+    private readonly OrtValue?[] _masks;
+    private int _maskStart = -1;
+    private int _maskRows = -1;
+    private float[]?[] _maskSources;
+
+    public TrainShard(
+        MultiTaskModel model,
+        InferenceSession session,
+        IReadOnlyList<string> inputNames,
+        IReadOnlyList<string> outputNames,
+        Func<float[], float[], OrtValue[]> outputs,
+        float[] losses,
+        float[] gradients,
+        int maskCount)
+    {
+        _model = model;
+        InputNames = [.. inputNames];
+        OutputNames = [.. outputNames];
+        InputValues = new OrtValue[InputNames.Length];
+        Losses = losses;
+        Gradients = gradients;
+        LossWeights = new float[losses.Length];
+        LossWeightsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, LossWeights.AsMemory(),
+            [LossWeights.Length]);
+        _owned.Add(LossWeightsValue);
+        OutputValues = outputs(losses, gradients);
+        _owned.AddRange(OutputValues);
+        _masks = new OrtValue?[maskCount];
+        _maskSources = new float[]?[maskCount];
+        Binding = new SessionBinding(session, InputNames.Length, OutputNames.Length);
+    }
+
+    public string[] InputNames { get; }
+
+    public OrtValue[] InputValues { get; }
+
+    public string[] OutputNames { get; }
+
+    public OrtValue[] OutputValues { get; }
+
+    public SessionBinding Binding { get; }
+
+    /// <summary>Gets the shard's losses as its run wrote them (weighted means over its own rows).</summary>
+    public float[] Losses { get; }
+
+    /// <summary>Gets the buffer the shard's run writes its gradients into.</summary>
+    public float[] Gradients { get; }
+
+    /// <summary>Gets the loss weights the shard's run reads: the step's weights times the shard's shares.</summary>
+    public float[] LossWeights { get; }
+
+    public OrtValue LossWeightsValue { get; }
+
+    /// <summary>Gets the first row of the batch the shard runs.</summary>
+    public int Start { get; private set; }
+
+    /// <summary>Gets the number of rows the shard runs.</summary>
+    public int Rows { get; private set; }
+
+    /// <summary>Sets the rows the shard runs next.</summary>
+    public void Assign(int start, int rows)
+    {
+        Start = start;
+        Rows = rows;
+    }
+
+    /// <summary>Gets the values over the shard's rows of a batch, reusing those made for the same batch and rows.</summary>
+    public BatchValues ValuesOf(Batch batch)
+    {
+        for (var i = 0; i < _values.Count; i++)
+        {
+            var cached = _values[i];
+            if (ReferenceEquals(cached.Batch, batch) && cached.Start == Start && cached.Rows == Rows)
+            {
+                return cached;
+            }
+        }
+
+        // A loader cycles through a few batches per enumeration; forget the oldest values (and unpin their arrays)
+        // once more were made than any loader keeps.
+        if (_values.Count >= Kept)
+        {
+            _values[0].Dispose();
+            _values.RemoveAt(0);
+        }
+
+        var values = new BatchValues(_model, batch, Start, Rows);
+        _values.Add(values);
+        return values;
+    }
+
+    /// <summary>Gets the value over the shard's rows of a dropout mask, [rows, sample shape...].</summary>
+    /// <param name="index">The mask's index.</param>
+    /// <param name="mask">The mask.</param>
+    /// <param name="buffer">The whole batch's mask buffer, which the engine redraws in place each step.</param>
+    public OrtValue MaskOf(int index, DropoutMask mask, float[] buffer)
+    {
+        if (_maskStart != Start || _maskRows != Rows)
+        {
+            _maskSources = new float[]?[_masks.Length];
+            _maskStart = Start;
+            _maskRows = Rows;
+        }
+
+        if (!ReferenceEquals(_maskSources[index], buffer) || _masks[index] is null)
+        {
+            _masks[index]?.Dispose();
+            var size = (int)mask.SampleSize;
+            _masks[index] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                buffer.AsMemory(Start * size, Rows * size), [Rows, .. mask.SampleShape]);
+            _maskSources[index] = buffer;
+        }
+
+        return _masks[index]!;
+    }
+
+    public void Dispose()
+    {
+        Binding.Dispose();
+        foreach (var value in _owned)
+        {
+            value.Dispose();
+        }
+
+        foreach (var values in _values)
+        {
+            values.Dispose();
+        }
+
+        foreach (var mask in _masks)
+        {
+            mask?.Dispose();
+        }
+    }
+}
