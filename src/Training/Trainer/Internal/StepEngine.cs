@@ -103,8 +103,9 @@ internal sealed class StepEngine : IDisposable
     private float[][] _representationRows = [];
     private int _representationRowsBound = -1;
     private int _maskRows = -1;
+    private int _activeShards;
     private float[] _previousLosses;
-    private readonly List<(string Name, int Parameter)> _gradientOutputs = [];
+    private readonly List<OutputSlot> _outputSlots = [];
     private readonly TrainShard[] _shards = [];
     private readonly RunOptions[] _shardRunOptions = [];
     private readonly double[][] _shares = [];
@@ -192,7 +193,7 @@ internal sealed class StepEngine : IDisposable
         // the training graph on one thread at the same time. ONNX Runtime's intra-op threads split each operator
         // instead, which for the small convolutions of a LeNet keeps two cores about two-thirds busy.
         var cores = threads > 0 ? threads : Environment.ProcessorCount;
-        var shardable = !device.IsCuda && source == GradientSource.None && model.Regularizers.Count == 0 &&
+        var shardable = !device.IsCuda && model.Regularizers.Count == 0 &&
             _gradientGraph.RunningStatisticOutputs.Count == 0;
         var shardCount = shardable ? Math.Max(1, shards > 0 ? shards : cores) : 1;
         using var options = CreateOptions(device, threads);
@@ -256,6 +257,7 @@ internal sealed class StepEngine : IDisposable
         for (var i = 0; i < _lossNames.Length; i++)
         {
             outputValues.Add(OwnedOutput(_lossBuffer.AsMemory(i, 1), []));
+            _outputSlots.Add(new OutputSlot(OutputKind.Loss, i, 0, 1, []));
         }
 
         var secondOutputs = _representation?.Split.Second.Graph.Output.Select(o => o.Name)
@@ -273,7 +275,8 @@ internal sealed class StepEngine : IDisposable
 
             outputNames.Add(gradient);
             outputValues.Add(OwnedOutput(GradientMemory(p), parameter.Shape));
-            _gradientOutputs.Add((gradient, p));
+            _outputSlots.Add(new OutputSlot(OutputKind.Gradient, p, (int)layout.OffsetOf(p),
+                (int)parameter.ElementCount, [.. parameter.Shape]));
         }
 
         if (_representation is not null)
@@ -289,6 +292,7 @@ internal sealed class StepEngine : IDisposable
                     var count = (int)parameter.ElementCount;
                     outputNames.Add(perLoss[parameter.Name]);
                     outputValues.Add(OwnedOutput(_sideRows[l].AsMemory(position, count), parameter.Shape));
+                    _outputSlots.Add(new OutputSlot(OutputKind.SideRow, l, position, count, [.. parameter.Shape]));
                     position += count;
                 }
             }
@@ -306,6 +310,7 @@ internal sealed class StepEngine : IDisposable
                 {
                     outputNames.Add(_gradientGraph.PerLossGradientOutputs[model.Tasks[t].LossName][parameter.Name]);
                     outputValues.Add(OwnedOutput(_taskRows[t].AsMemory(position, count), parameter.Shape));
+                    _outputSlots.Add(new OutputSlot(OutputKind.TaskRow, t, position, count, [.. parameter.Shape]));
                 }
 
                 position += count;
@@ -321,6 +326,7 @@ internal sealed class StepEngine : IDisposable
                 var perLoss = _gradientGraph.PerLossGradientOutputs[model.Tasks[t].LossName];
                 outputNames.Add(perLoss[model.RepresentationName]);
                 outputValues.Add(null);
+                _outputSlots.Add(new OutputSlot(OutputKind.RepresentationRow, t, 0, 0, []));
             }
         }
 
@@ -328,6 +334,7 @@ internal sealed class StepEngine : IDisposable
         {
             outputNames.Add(_gradientGraph.RunningStatisticOutputs[target]);
             outputValues.Add(OwnedOutput(buffer.AsMemory(), _shapes[target]));
+            _outputSlots.Add(new OutputSlot(OutputKind.Statistic, 0, 0, 0, []));
         }
 
         _trainOutputNames = [.. outputNames];
@@ -364,9 +371,30 @@ internal sealed class StepEngine : IDisposable
             _shardRunOptions = new RunOptions[shardCount];
             for (var s = 0; s < shardCount; s++)
             {
-                _shards[s] = new TrainShard(model, _train, _trainInputNames, _trainOutputNames, ShardOutputs,
-                    new float[_lossNames.Length], s == 0 ? _gradients : new float[_gradients.Length], _masks.Count);
+                _shards[s] = s == 0
+                    ? new TrainShard(model, _train, _trainInputNames, _trainOutputNames, ShardOutputs,
+                        new float[_lossNames.Length], _gradients, _sideRows, _taskRows, _masks.Count)
+                    : new TrainShard(model, _train, _trainInputNames, _trainOutputNames, ShardOutputs,
+                        new float[_lossNames.Length], new float[_gradients.Length],
+                        [.. _sideRows.Select(r => new float[r.Length])], [.. _taskRows.Select(r => new float[r.Length])],
+                        _masks.Count);
                 _shardRunOptions[s] = new RunOptions();
+                if (_representationBackward is { } second)
+                {
+                    var shard = _shards[s];
+                    var gradientIndex = Enumerable.Range(0, layout.Count)
+                        .Where(i => _gradientGraph.GradientOutputs.ContainsKey(layout.Parameters[i].Name))
+                        .ToDictionary(i => _gradientGraph.GradientOutputs[layout.Parameters[i].Name],
+                            StringComparer.Ordinal);
+                    shard.BackwardBinding = new SessionBinding(second, _backwardInputNames.Length,
+                        _backwardOutputNames.Length);
+                    shard.BackwardInputValues = new OrtValue[_backwardInputNames.Length];
+                    shard.BackwardOutputValues = [.. _backwardOutputNames.Select(n => OrtValue.CreateTensorValueFromMemory(
+                        OrtMemoryInfo.DefaultInstance,
+                        shard.Gradients.AsMemory((int)layout.OffsetOf(gradientIndex[n]),
+                            (int)layout.Parameters[gradientIndex[n]].ElementCount),
+                        [.. layout.Parameters[gradientIndex[n]].Shape]))];
+                }
             }
 
             _shares = [.. Enumerable.Range(0, taskCount).Select(_ => new double[shardCount])];
@@ -425,14 +453,16 @@ internal sealed class StepEngine : IDisposable
             _trainInputValues[i] = Input(_trainInputNames[i], values);
         }
 
+        var active = _shards.Length > 0 ? AssignShards(batch.Count) : 1;
         if (source == GradientSource.Representation && _representationRowsBound != batch.Count)
         {
-            BindRepresentationRows(batch.Count);
+            BindRepresentationRows(batch.Count, active);
         }
 
         if (_shards.Length > 0)
         {
-            RunShards(batch);
+            RunShards(batch, active);
+            _activeShards = active;
         }
         else
         {
@@ -671,33 +701,33 @@ internal sealed class StepEngine : IDisposable
         return options;
     }
 
-    private OrtValue[] ShardOutputs(float[] losses, float[] gradients)
+    /// <summary>A shard's training-graph outputs, over its own buffers, in the order of the engine's.</summary>
+    private OrtValue?[] ShardOutputs(TrainShard shard)
     {
-        var layout = _plan.Layout;
-        var values = new OrtValue[losses.Length + _gradientOutputs.Count];
-        for (var i = 0; i < losses.Length; i++)
+        var values = new OrtValue?[_outputSlots.Count];
+        for (var k = 0; k < values.Length; k++)
         {
-            values[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, losses.AsMemory(i, 1), []);
-        }
+            var slot = _outputSlots[k];
+            var memory = slot.Kind switch
+            {
+                OutputKind.Loss => shard.Losses.AsMemory(slot.Index, 1),
+                OutputKind.Gradient => shard.Gradients.AsMemory(slot.Offset, slot.Count),
+                OutputKind.SideRow => shard.SideRows[slot.Index].AsMemory(slot.Offset, slot.Count),
+                OutputKind.TaskRow => shard.TaskRows[slot.Index].AsMemory(slot.Offset, slot.Count),
 
-        for (var k = 0; k < _gradientOutputs.Count; k++)
-        {
-            var p = _gradientOutputs[k].Parameter;
-            var memory = gradients.AsMemory((int)layout.OffsetOf(p), (int)layout.Parameters[p].ElementCount);
-            values[losses.Length + k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory,
-                [.. layout.Parameters[p].Shape]);
+                // Bound with the row count; running statistics never shard.
+                _ => Memory<float>.Empty,
+            };
+            values[k] = slot.Kind is OutputKind.RepresentationRow or OutputKind.Statistic ? null
+                : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, slot.Shape);
         }
 
         return values;
     }
 
-    /// <summary>
-    /// Runs the training graph on the batch's rows split among the shards at once, then sums the shards' losses and
-    /// gradients into the engine's buffers, each task's losses weighted by the shards' shares of its denominator.
-    /// </summary>
-    private void RunShards(Batch batch)
+    /// <summary>Splits a batch's rows among the shards; returns how many run it.</summary>
+    private int AssignShards(int count)
     {
-        var count = batch.Count;
         var active = Math.Clamp(count / MinShardRows, 1, _shards.Length);
         var start = 0;
         for (var s = 0; s < active; s++)
@@ -707,6 +737,15 @@ internal sealed class StepEngine : IDisposable
             start += rows;
         }
 
+        return active;
+    }
+
+    /// <summary>
+    /// Runs the training graph on the batch's rows split among the shards at once, then sums the shards' losses and
+    /// gradients into the engine's buffers, each task's losses weighted by the shards' shares of its denominator.
+    /// </summary>
+    private void RunShards(Batch batch, int active)
+    {
         LossShares.Compute(batch, _shards, active, _shares);
         var taskCount = _model.Tasks.Count;
         for (var s = 0; s < active; s++)
@@ -729,34 +768,11 @@ internal sealed class StepEngine : IDisposable
             }
 
             shard.Binding.BindCallerValues(shard.InputNames, shard.InputValues, shard.OutputNames,
-                shard.OutputValues, always: false);
+                shard.OutputValues!, always: false);
         }
 
         var started = Stopwatch.GetTimestamp();
-        for (var s = 1; s < active; s++)
-        {
-            var shard = s;
-            _pendingShards[s - 1] = Task.Run(() => _train.RunWithBinding(_shardRunOptions[shard],
-                _shards[shard].Binding.Binding));
-        }
-
-        try
-        {
-            _train.RunWithBinding(_shardRunOptions[0], _shards[0].Binding.Binding);
-        }
-        finally
-        {
-            // Never leave a shard running on buffers the next step rewrites, even when the first one failed.
-            try
-            {
-                Task.WaitAll(_pendingShards.AsSpan(0, active - 1));
-            }
-            catch (AggregateException error) when (error.InnerExceptions.Count > 0)
-            {
-                ExceptionDispatchInfo.Capture(error.InnerExceptions[0]).Throw();
-            }
-        }
-
+        RunAtOnce(active, s => _train.RunWithBinding(_shardRunOptions[s], _shards[s].Binding.Binding));
         LastTrainingGraphTime = Stopwatch.GetElapsedTime(started);
         for (var l = 0; l < _lossBuffer.Length; l++)
         {
@@ -775,10 +791,111 @@ internal sealed class StepEngine : IDisposable
             _lossBuffer[l] = (float)loss;
         }
 
+        // Per-loss gradients are unweighted: scale each shard's by its share of the loss before adding them up.
+        ScaleAndAdd(active, s => _shards[s].TaskRows);
+        ScaleAndAdd(active, s => _shards[s].SideRows);
+        if (_method.GradientSource == GradientSource.Representation)
+        {
+            // Each shard's rows of the task gradients at the representation, in place in the engine's rows.
+            for (var t = 0; t < taskCount; t++)
+            {
+                for (var s = 0; s < active; s++)
+                {
+                    var width = (int)_representationWidth;
+                    var rows = _representationRows[t].AsSpan(_shards[s].Start * width, _shards[s].Rows * width);
+                    TensorPrimitives.Multiply(rows, (float)_shares[t][s], rows);
+                }
+            }
+        }
+        else
+        {
+            SumShardGradients(active);
+        }
+    }
+
+    private void ScaleAndAdd(int active, Func<int, float[][]> rows)
+    {
+        var total = rows(0);
+        for (var l = 0; l < total.Length; l++)
+        {
+            TensorPrimitives.Multiply(total[l], (float)_shares[l][0], total[l]);
+            for (var s = 1; s < active; s++)
+            {
+                TensorPrimitives.MultiplyAdd(rows(s)[l], (float)_shares[l][s], total[l], total[l]);
+            }
+        }
+    }
+
+    private void SumShardGradients(int active)
+    {
         for (var s = 1; s < active; s++)
         {
             TensorPrimitives.Add(_gradients, _shards[s].Gradients, _gradients);
         }
+    }
+
+    /// <summary>Runs one action per shard at once, the first on this thread; rethrows the first failure.</summary>
+    private void RunAtOnce(int active, Action<int> run)
+    {
+        for (var s = 1; s < active; s++)
+        {
+            var shard = s;
+            _pendingShards[s - 1] = Task.Run(() => run(shard));
+        }
+
+        try
+        {
+            run(0);
+        }
+        finally
+        {
+            // Never leave a shard running on buffers the next step rewrites, even when the first one failed.
+            try
+            {
+                Task.WaitAll(_pendingShards.AsSpan(0, active - 1));
+            }
+            catch (AggregateException error) when (error.InnerExceptions.Count > 0)
+            {
+                ExceptionDispatchInfo.Capture(error.InnerExceptions[0]).Throw();
+            }
+        }
+    }
+
+    /// <summary>Runs the trunk's backward pass of the update on each shard's rows at once.</summary>
+    private void RunBackwardShards(Batch batch, int active)
+    {
+        for (var s = 0; s < active; s++)
+        {
+            var shard = _shards[s];
+            using var produced = shard.Binding.Binding.GetOutputValues();
+            if (shard.CarriedSlots.Length != _backwardInputNames.Length)
+            {
+                var names = shard.Binding.Binding.GetOutputNames();
+                var slotOf = names.Select((n, k) => (n, k)).ToDictionary(p => p.n, p => p.k, StringComparer.Ordinal);
+                shard.CarriedSlots = [.. _backwardInputNames.Select(n =>
+                    _representation!.Split.Carried.Contains(n) ? slotOf.GetValueOrDefault(n, -1) : -1)];
+            }
+
+            var values = shard.ValuesOf(batch);
+            for (var i = 0; i < _backwardInputNames.Length; i++)
+            {
+                var name = _backwardInputNames[i];
+                shard.BackwardInputValues[i] = name == TrainingGraphs.RepresentationUpdateInput ? shard.UpdateValue!
+                    : shard.CarriedSlots[i] >= 0 ? produced[shard.CarriedSlots[i]]
+                    : _maskIndex.TryGetValue(name, out var k) ? shard.MaskOf(k, _masks[k], _maskBuffers[k])
+                    : Input(name, values);
+            }
+
+            // The carried values stay alive after `produced` is disposed: the first binding still holds them.
+            shard.BackwardBinding!.BindCallerValues(_backwardInputNames, shard.BackwardInputValues,
+                _backwardOutputNames, shard.BackwardOutputValues, always: true);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        RunAtOnce(active, s => _representationBackward!.RunWithBinding(_shardRunOptions[s],
+            _shards[s].BackwardBinding!.Binding));
+        LastBackwardGraphTime = Stopwatch.GetElapsedTime(started);
+        SumShardGradients(active);
     }
 
     private float[] Forward(Batch batch)
@@ -852,6 +969,13 @@ internal sealed class StepEngine : IDisposable
             position += slice.Length;
         }
 
+        if (_shards.Length > 0)
+        {
+            RunBackwardShards(batch, _activeShards);
+            ScaleHeads();
+            return;
+        }
+
         // Below it: the trunk's backward pass of the update, from the activations the first graph left in its outputs.
         using var produced = _trainBinding.Binding.GetOutputValues();
         if (_carriedSlots.Length != representation.Split.Carried.Count)
@@ -882,7 +1006,7 @@ internal sealed class StepEngine : IDisposable
         ScaleHeads();
     }
 
-    private void BindRepresentationRows(int rows)
+    private void BindRepresentationRows(int rows, int active)
     {
         // The per-task gradients at the representation are [N, F]: new buffers when the row count changes.
         var taskCount = _model.Tasks.Count;
@@ -915,6 +1039,31 @@ internal sealed class StepEngine : IDisposable
         }
 
         _carriedSlots = [];
+
+        // Each shard writes its rows of the task gradients and reads its rows of the update in place.
+        var width = (int)_representationWidth;
+        for (var s = 0; s < Math.Min(active, _shards.Length); s++)
+        {
+            var shard = _shards[s];
+            var offset = shard.Start * width;
+            var length = shard.Rows * width;
+            for (var t = 0; t < taskCount; t++)
+            {
+                shard.SetOutput(_firstRepresentationOutput + t, OrtValue.CreateTensorValueFromMemory(
+                    OrtMemoryInfo.DefaultInstance, _representationRows[t].AsMemory(offset, length),
+                    [shard.Rows, _representationWidth]));
+            }
+
+            shard.UpdateValue?.Dispose();
+            shard.UpdateValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                _representationUpdate.AsMemory(offset, length), [shard.Rows, _representationWidth]);
+            foreach (var name in _representation.Split.Carried)
+            {
+                shard.Binding.Binding.BindOutputToDevice(name, _carriedMemory!);
+            }
+
+            shard.CarriedSlots = [];
+        }
     }
 
     private void DrawMasks(long step, int rows)
@@ -1039,4 +1188,23 @@ internal sealed class StepEngine : IDisposable
         _batchValues.Add(values);
         return values;
     }
+
+    /// <summary>What a training-graph output holds.</summary>
+    private enum OutputKind
+    {
+        Loss,
+        Gradient,
+        SideRow,
+        TaskRow,
+        RepresentationRow,
+        Statistic,
+    }
+
+    /// <summary>Where a training-graph output lands: a loss, a slice of the gradients or of a per-loss row.</summary>
+    /// <param name="Kind">What the output holds.</param>
+    /// <param name="Index">The loss, parameter, side loss or task.</param>
+    /// <param name="Offset">The first element in its buffer.</param>
+    /// <param name="Count">The element count.</param>
+    /// <param name="Shape">The tensor shape.</param>
+    private readonly record struct OutputSlot(OutputKind Kind, int Index, int Offset, int Count, long[] Shape);
 }

@@ -7,13 +7,16 @@ namespace MtlOnnx.Training.Trainer.Internal;
 
 /// <summary>
 /// One shard of a data-parallel training step: a range of a batch's rows, run through the shared training session on
-/// its own IO binding, with its own loss weights and its own loss and gradient buffers.
+/// its own IO binding, with its own loss weights and its own loss and gradient buffers (the first shard writes into
+/// the engine's). With representation gradients, the shard also runs the trunk's backward pass of its rows, on a
+/// second binding that reads the activations its first run left in ONNX Runtime's memory.
 /// </summary>
 /// <remarks>
 /// The shards of a step run at the same time, each on one thread of its own. A task's loss is a weighted mean over
 /// the batch, <c>L = Σ wᵢ·ℓᵢ / Σ wᵢ</c> (<see cref="Layers.LossLayers.WeightedMean"/>), so a shard that weights its
 /// task losses by its share <c>Σ_shard wᵢ / Σ wᵢ</c> of each denominator returns gradients and losses whose sums over
-/// the shards are the whole batch's. <see cref="LossShares"/> computes those shares.
+/// the shards are the whole batch's. Per-loss gradients are unweighted, so the step scales them by the shares itself.
+/// <see cref="LossShares"/> computes the shares.
 /// </remarks>
 internal sealed class TrainShard : IDisposable
 {
@@ -31,9 +34,11 @@ internal sealed class TrainShard : IDisposable
         InferenceSession session,
         IReadOnlyList<string> inputNames,
         IReadOnlyList<string> outputNames,
-        Func<float[], float[], OrtValue[]> outputs,
+        Func<TrainShard, OrtValue?[]> outputs,
         float[] losses,
         float[] gradients,
+        float[][] sideRows,
+        float[][] taskRows,
         int maskCount)
     {
         _model = model;
@@ -46,8 +51,10 @@ internal sealed class TrainShard : IDisposable
         LossWeightsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, LossWeights.AsMemory(),
             [LossWeights.Length]);
         _owned.Add(LossWeightsValue);
-        OutputValues = outputs(losses, gradients);
-        _owned.AddRange(OutputValues);
+        SideRows = sideRows;
+        TaskRows = taskRows;
+        OutputValues = outputs(this);
+        _owned.AddRange(OutputValues.OfType<OrtValue>());
         _masks = new OrtValue?[maskCount];
         _maskSources = new float[]?[maskCount];
         Binding = new SessionBinding(session, InputNames.Length, OutputNames.Length);
@@ -59,7 +66,8 @@ internal sealed class TrainShard : IDisposable
 
     public string[] OutputNames { get; }
 
-    public OrtValue[] OutputValues { get; }
+    /// <summary>Gets the values the run writes, in the order of <see cref="OutputNames"/>; null until bound.</summary>
+    public OrtValue?[] OutputValues { get; }
 
     public SessionBinding Binding { get; }
 
@@ -73,6 +81,40 @@ internal sealed class TrainShard : IDisposable
     public float[] LossWeights { get; }
 
     public OrtValue LossWeightsValue { get; }
+
+    /// <summary>Gets each loss's own gradients of the parameters above the representation (representation mode).</summary>
+    public float[][] SideRows { get; }
+
+    /// <summary>Gets each task's own gradients of the shared parameters (exact mode).</summary>
+    public float[][] TaskRows { get; }
+
+    /// <summary>Gets or sets the binding of the trunk's backward pass (representation mode).</summary>
+    public SessionBinding? BackwardBinding { get; set; }
+
+    /// <summary>Gets or sets the inputs of the trunk's backward pass, in the order of its input names.</summary>
+    public OrtValue[] BackwardInputValues { get; set; } = [];
+
+    /// <summary>Gets or sets the gradient outputs of the trunk's backward pass, over <see cref="Gradients"/>.</summary>
+    public OrtValue[] BackwardOutputValues { get; set; } = [];
+
+    /// <summary>Gets or sets, per backward input, its slot among the first run's outputs, or -1.</summary>
+    public int[] CarriedSlots { get; set; } = [];
+
+    /// <summary>Gets or sets the value over the shard's rows of the representation update.</summary>
+    public OrtValue? UpdateValue { get; set; }
+
+    /// <summary>Replaces the value of one output, disposing the one it replaces.</summary>
+    public void SetOutput(int slot, OrtValue value)
+    {
+        if (OutputValues[slot] is { } previous)
+        {
+            _owned.Remove(previous);
+            previous.Dispose();
+        }
+
+        OutputValues[slot] = value;
+        _owned.Add(value);
+    }
 
     /// <summary>Gets the first row of the batch the shard runs.</summary>
     public int Start { get; private set; }
@@ -140,6 +182,13 @@ internal sealed class TrainShard : IDisposable
     public void Dispose()
     {
         Binding.Dispose();
+        BackwardBinding?.Dispose();
+        UpdateValue?.Dispose();
+        foreach (var value in BackwardOutputValues)
+        {
+            value.Dispose();
+        }
+
         foreach (var value in _owned)
         {
             value.Dispose();
