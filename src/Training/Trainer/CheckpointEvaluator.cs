@@ -42,7 +42,7 @@ public sealed class CheckpointEvaluator : IDisposable
         TargetStatistics = statistics;
         _device = TrainingDevice.Resolve(job.Device);
         _engine = new StepEngine(Model, MultitaskMethods.Create("ew", job.Tasks.Count), job.Optimizer,
-            _device, threads, job.Seed);
+            _device, threads, job.Seed, shards: 1);
         _engine.Load(saved, parametersOnly: true);
     }
 

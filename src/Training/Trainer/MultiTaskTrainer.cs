@@ -77,7 +77,7 @@ public sealed class MultiTaskTrainer
         var method = Components.Method(_job);
         using var device = TrainingDevice.Resolve(_job.Device, logger);
         using var engine = new StepEngine(model, method, _job.Optimizer, device, _options.Threads,
-            _job.Seed, _options.BatchShards);
+            _job.Seed, _options.BatchShards, _job.Data.BatchSize);
         if (logger is not null)
         {
             TrainerLog.StepShards(logger, engine.Shards);

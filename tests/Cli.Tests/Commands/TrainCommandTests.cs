@@ -32,6 +32,19 @@ public sealed class TrainCommandTests
     }
 
     [Fact]
+    public void Train_NegativeBatchShards_IsRefusedBeforeTheJobIsRead()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = Program.Run(["train", "missing.yaml", "--batch-shards", "-2"], output, error);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("--batch-shards must be 0 (one per thread) or more, but got -2.", error.ToString(),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Quickstart_JobText_IsThePresetInModels()
     {
         Assert.Equal(File.ReadAllText(RepositoryPaths.File("models", "shapes-quickstart.yaml")).TrimEnd(),

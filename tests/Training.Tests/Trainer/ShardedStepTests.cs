@@ -142,6 +142,25 @@ public sealed class ShardedStepTests
         Assert.Equal(1, engine.Shards);
     }
 
+    [Theory]
+    [InlineData(3, 0, 0, 3)]
+    [InlineData(3, 0, 64, 2)]
+    [InlineData(3, 0, 40, 1)]
+    [InlineData(1, 0, 256, 1)]
+    [InlineData(1, 4, 64, 4)]
+    public void ShardCount_IsOnePerThread_WithAtLeast32RowsEach_UnlessGiven(int threads, int shards, int batchRows,
+        int expected)
+    {
+        using var folder = new TempFolder();
+        var (model, job, _) = Setup(folder.Path, "{ kind: hard-sharing }", Lenet, "", rows: 50);
+        using var device = TrainingDevice.Resolve(job.Device);
+
+        using var engine = new StepEngine(model, MultitaskMethods.Create("ew", 2), job.Optimizer, device, threads,
+            seed: 3, shards, batchRows);
+
+        Assert.Equal(expected, engine.Shards);
+    }
+
     [Fact]
     public void ShardedTraining_IsDeterministic_AndLearns()
     {

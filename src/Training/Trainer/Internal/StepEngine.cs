@@ -44,6 +44,12 @@ internal sealed class StepEngine : IDisposable
 
     // Below this many rows per shard a batch runs in fewer shards: the per-run overhead would outweigh the parallelism.
     private const int MinShardRows = 16;
+
+    // Rows per shard that an unspecified shard count keeps at least.
+    private const int AutoShardRows = 32;
+
+    // Each shard past the first has its own gradient buffers: an unspecified count keeps them within 256 MB.
+    private const long MaxShardFloats = 64L << 20;
     private readonly MultiTaskModel _model;
     private readonly IMultitaskMethod _method;
     private readonly OptimizerPlan _plan;
@@ -119,7 +125,8 @@ internal sealed class StepEngine : IDisposable
         TrainingDevice device,
         int threads,
         int seed,
-        int shards = 0)
+        int shards = 0,
+        int batchRows = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(shards);
         _model = model;
@@ -195,7 +202,11 @@ internal sealed class StepEngine : IDisposable
         var cores = threads > 0 ? threads : Environment.ProcessorCount;
         var shardable = !device.IsCuda && model.Regularizers.Count == 0 &&
             _gradientGraph.RunningStatisticOutputs.Count == 0;
-        var shardCount = shardable ? Math.Max(1, shards > 0 ? shards : cores) : 1;
+        // Unless a count is given: one shard per thread, each with at least 32 rows of a full batch, and gradient
+        // buffers of the shards past the first within 256 MB.
+        var shardCount = !shardable ? 1 : shards > 0 ? shards
+            : Math.Clamp(Math.Min(cores, MemoryBoundShards(source, taskCount)), 1,
+                batchRows > 0 ? Math.Max(1, batchRows / AutoShardRows) : int.MaxValue);
         using var options = CreateOptions(device, threads);
         using var trainOptions = shardCount > 1 ? CreateOptions(device, Math.Max(1, cores / shardCount)) : null;
         _rebindEveryRun = device.IsCuda;
@@ -687,6 +698,13 @@ internal sealed class StepEngine : IDisposable
         }
 
         tensor.Data.CopyTo(destination);
+    }
+
+    private int MemoryBoundShards(GradientSource source, int taskCount)
+    {
+        // Gradients, plus one row per task of the shared parameters or above the representation.
+        var perShard = _plan.Layout.TotalElementCount * (source == GradientSource.None ? 1L : 1L + taskCount);
+        return (int)Math.Min(int.MaxValue, 1 + (MaxShardFloats / Math.Max(1, perShard)));
     }
 
     private static SessionOptions CreateOptions(TrainingDevice device, int threads)
