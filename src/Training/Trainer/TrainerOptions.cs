@@ -13,8 +13,9 @@ public sealed class TrainerOptions
 
     /// <summary>
     /// Gets how many shards a CPU training step splits its batch into, each run on one of the threads at the same
-    /// time; 0 (the default) uses one per thread, 1 runs the whole batch as one. Steps that couple rows (batch
-    /// normalisation, regularizer losses) or aggregate per-task gradients, and steps on a GPU, never split.
+    /// time; 0 (the default) uses one per thread, with at least 32 rows of a full batch each and the extra gradient
+    /// buffers of all shards within 256 MB; 1 runs the whole batch as one. Steps that couple rows (batch
+    /// normalisation, regularizer losses) and steps on a GPU never split.
     /// </summary>
     public int BatchShards { get; init; }
 
