@@ -202,6 +202,7 @@ internal sealed class StepEngine : IDisposable
         var cores = threads > 0 ? threads : Environment.ProcessorCount;
         var shardable = !device.IsCuda && model.Regularizers.Count == 0 &&
             _gradientGraph.RunningStatisticOutputs.Count == 0;
+
         // Unless a count is given: one shard per thread, each with at least 32 rows of a full batch, and gradient
         // buffers of the shards past the first within 256 MB.
         var shardCount = !shardable ? 1 : shards > 0 ? shards
@@ -371,42 +372,13 @@ internal sealed class StepEngine : IDisposable
         _evalOutputNames = [.. _lossNames, .. model.Tasks.Select(t => t.OutputName)];
         if (shardCount > 1)
         {
-            // The losses and the gradients are the training graph's only outputs here. The first shard writes its
-            // gradients into the engine's buffer, the others into their own, which the step adds to it.
             for (var k = 0; k < _masks.Count; k++)
             {
                 _maskIndex[_masks[k].InputName] = k;
             }
 
-            _shards = new TrainShard[shardCount];
-            _shardRunOptions = new RunOptions[shardCount];
-            for (var s = 0; s < shardCount; s++)
-            {
-                _shards[s] = s == 0
-                    ? new TrainShard(model, _train, _trainInputNames, _trainOutputNames, ShardOutputs,
-                        new float[_lossNames.Length], _gradients, _sideRows, _taskRows, _masks.Count)
-                    : new TrainShard(model, _train, _trainInputNames, _trainOutputNames, ShardOutputs,
-                        new float[_lossNames.Length], new float[_gradients.Length],
-                        [.. _sideRows.Select(r => new float[r.Length])], [.. _taskRows.Select(r => new float[r.Length])],
-                        _masks.Count);
-                _shardRunOptions[s] = new RunOptions();
-                if (_representationBackward is { } second)
-                {
-                    var shard = _shards[s];
-                    var gradientIndex = Enumerable.Range(0, layout.Count)
-                        .Where(i => _gradientGraph.GradientOutputs.ContainsKey(layout.Parameters[i].Name))
-                        .ToDictionary(i => _gradientGraph.GradientOutputs[layout.Parameters[i].Name],
-                            StringComparer.Ordinal);
-                    shard.BackwardBinding = new SessionBinding(second, _backwardInputNames.Length,
-                        _backwardOutputNames.Length);
-                    shard.BackwardInputValues = new OrtValue[_backwardInputNames.Length];
-                    shard.BackwardOutputValues = [.. _backwardOutputNames.Select(n => OrtValue.CreateTensorValueFromMemory(
-                        OrtMemoryInfo.DefaultInstance,
-                        shard.Gradients.AsMemory((int)layout.OffsetOf(gradientIndex[n]),
-                            (int)layout.Parameters[gradientIndex[n]].ElementCount),
-                        [.. layout.Parameters[gradientIndex[n]].Shape]))];
-                }
-            }
+            _shards = [.. Enumerable.Range(0, shardCount).Select(CreateShard)];
+            _shardRunOptions = [.. _shards.Select(_ => new RunOptions())];
 
             _shares = [.. Enumerable.Range(0, taskCount).Select(_ => new double[shardCount])];
             _pendingShards = new Task[shardCount - 1];
@@ -717,6 +689,40 @@ internal sealed class StepEngine : IDisposable
         // about a third of the throughput of Multi-Fashion's LeNet, and not spinning lost nothing measurable.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return options;
+    }
+
+    /// <summary>
+    /// Creates a shard. The first writes into the engine's own buffers (losses aside), the others into theirs, which
+    /// the step adds to the engine's; with representation gradients each also gets a binding of the trunk's backward
+    /// pass whose gradients land in its buffer.
+    /// </summary>
+    private TrainShard CreateShard(int index)
+    {
+        var shard = index == 0
+            ? new TrainShard(_model, _train, _trainInputNames, _trainOutputNames, ShardOutputs,
+                new float[_lossNames.Length], _gradients, _sideRows, _taskRows, _masks.Count)
+            : new TrainShard(_model, _train, _trainInputNames, _trainOutputNames, ShardOutputs,
+                new float[_lossNames.Length], new float[_gradients.Length],
+                [.. _sideRows.Select(r => new float[r.Length])], [.. _taskRows.Select(r => new float[r.Length])],
+                _masks.Count);
+        if (_representationBackward is { } second)
+        {
+            var layout = _plan.Layout;
+            var parameterOf = Enumerable.Range(0, layout.Count)
+                .Where(i => _gradientGraph.GradientOutputs.ContainsKey(layout.Parameters[i].Name))
+                .ToDictionary(i => _gradientGraph.GradientOutputs[layout.Parameters[i].Name], StringComparer.Ordinal);
+            shard.BackwardBinding = new SessionBinding(second, _backwardInputNames.Length, _backwardOutputNames.Length);
+            shard.BackwardInputValues = new OrtValue[_backwardInputNames.Length];
+            shard.BackwardOutputValues = [.. _backwardOutputNames.Select(name =>
+            {
+                var p = parameterOf[name];
+                var memory = shard.Gradients.AsMemory((int)layout.OffsetOf(p), (int)layout.Parameters[p].ElementCount);
+                return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory,
+                    [.. layout.Parameters[p].Shape]);
+            })];
+        }
+
+        return shard;
     }
 
     /// <summary>A shard's training-graph outputs, over its own buffers, in the order of the engine's.</summary>
