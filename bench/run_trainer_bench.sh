@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Trainer benchmark: Multi-Fashion with the LeNet preset (Adam 1e-3, batch 256, equal weighting), MtlOnnx's full
-# trainer (Release build, data loading included) against PyTorch's equivalent loop, in the same run, two threads each.
+# trainer (Release build, data loading included) against PyTorch's equivalent loop, in the same run, two threads each
+# (the trainer's steps run as two single-threaded batch shards; add --batch-shards 1 to `ours` to time it unsplit).
 # Both print one line per epoch: left and right test accuracy, training samples per second (validation excluded) and
 # processor seconds per step (all threads of the process).
 #
