@@ -27,6 +27,23 @@ public sealed class TrainerTrunkTests
     public void TextJob_CsvManifest_TrainsEndToEndWithMissingLabels()
     {
         using var folder = new TempFolder();
+        var job = TicketsJob(folder, epochs: 6);
+
+        var result = new MultiTaskTrainer(job).Run();
+
+        Assert.True(result.Validation!.Metrics["topic"]["accuracy"] > 0.9, $"topic {result.Validation.Metrics["topic"]["accuracy"]}");
+        Assert.True(result.History[^1].TrainLoss["tags"] < result.History[0].TrainLoss["tags"]);
+        Assert.True(result.History[^1].TrainLoss["urgent"] < result.History[0].TrainLoss["urgent"]);
+        Assert.True(result.History[^1].TrainLoss["minutes"] < result.History[0].TrainLoss["minutes"]);
+        Assert.True(File.Exists(Path.Combine(folder.File("run"), "report", "index.html")));
+    }
+
+    /// <summary>
+    /// Writes a small ticket CSV (topic, urgency, tags and minutes, some labels missing) and a vocabulary, and returns
+    /// the text preset's job over them.
+    /// </summary>
+    internal static JobSpec TicketsJob(TempFolder folder, int epochs, string optimizer = "")
+    {
         var words = new[] { "refund", "late", "password", "invoice", "parcel", "login", "charge", "reset", "please", "my", "the", "again" };
         TestImages.WriteVocabulary(folder.Path, words);
         var random = new MtlOnnx.Training.Data.SeededRandom(3);
@@ -44,17 +61,14 @@ public sealed class TrainerTrunkTests
         }
 
         File.WriteAllLines(folder.File("tickets.csv"), rows);
-        var preset = File.ReadAllText(RepositoryPaths.File("models", "text-tickets.yaml"));
-        var job = JobFile.Parse(preset.Replace("epochs: 8", "epochs: 6",
-            StringComparison.Ordinal) + $"\noutput: {folder.File("run")}\n", "text.yaml", folder.Path);
+        var preset = File.ReadAllText(RepositoryPaths.File("models", "text-tickets.yaml"))
+            .Replace("epochs: 8", $"epochs: {epochs}", StringComparison.Ordinal);
+        if (optimizer.Length > 0)
+        {
+            preset = preset.Replace("optimizer:\n  kind: adamw\n  learning_rate: 0.0005", optimizer, StringComparison.Ordinal);
+        }
 
-        var result = new MultiTaskTrainer(job).Run();
-
-        Assert.True(result.Validation!.Metrics["topic"]["accuracy"] > 0.9, $"topic {result.Validation.Metrics["topic"]["accuracy"]}");
-        Assert.True(result.History[^1].TrainLoss["tags"] < result.History[0].TrainLoss["tags"]);
-        Assert.True(result.History[^1].TrainLoss["urgent"] < result.History[0].TrainLoss["urgent"]);
-        Assert.True(result.History[^1].TrainLoss["minutes"] < result.History[0].TrainLoss["minutes"]);
-        Assert.True(File.Exists(Path.Combine(folder.File("run"), "report", "index.html")));
+        return JobFile.Parse(preset + $"\noutput: {folder.File("run")}\n", "text.yaml", folder.Path);
     }
 
     [Fact]
