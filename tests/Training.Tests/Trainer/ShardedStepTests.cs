@@ -222,6 +222,40 @@ public sealed class ShardedStepTests
         Assert.True(a.History[^1].TrainLoss["position"] < a.History[0].TrainLoss["position"]);
     }
 
+    [Theory]
+    [InlineData("weighting: dwa", 17)]
+    [InlineData("gradients: pcgrad", 20)]
+    [InlineData("gradients: mgdaub", 23)]
+    public void ShardedTraining_InterruptedAndResumed_MatchesARunThatWentThrough(string method, int stopAfter)
+    {
+        // Batches of 64 rows run in two shards; the resumed run rebuilds the shards and continues bit for bit.
+        using var folder = new TempFolder();
+        JobSpec Job(string name) => JobFile.Parse(TrainerShapesTests.ShapesJob(folder.File(name),
+                "{ kind: hard-sharing }", "{ kind: lenet, channels: [8, 16], kernels: [5, 3], features: 32, dropout: 0.3 }",
+                epochs: 2, train: 768, extra: method)
+            .Replace("batch_size: 32", "batch_size: 64", StringComparison.Ordinal), name + ".yaml", folder.Path);
+        TrainerOptions Options(ITrainingObserver? observer = null, bool resume = false) => new()
+        {
+            WriteReport = false, Threads = 2, BatchShards = 2, Observer = observer, Resume = resume,
+        };
+
+        var straight = new MultiTaskTrainer(Job("a"), Options()).Run();
+        using var stop = new CancellationTokenSource();
+        var first = new MultiTaskTrainer(Job("b"), Options(new StopAfterSteps(stopAfter, stop))).Run(stop.Token);
+        var resumed = new MultiTaskTrainer(Job("b"), Options(resume: true)).Run();
+
+        Assert.True(first.Interrupted);
+        Assert.Equal(2, resumed.History.Count);
+        for (var e = 0; e < 2; e++)
+        {
+            foreach (var task in new[] { "shape", "position" })
+            {
+                Assert.Equal(straight.History[e].TrainLoss[task], resumed.History[e].TrainLoss[task], 6);
+                Assert.Equal(straight.History[e].ValidationLoss[task], resumed.History[e].ValidationLoss[task], 6);
+            }
+        }
+    }
+
     private static (MultiTaskModel Model, JobSpec Job, Batch Batch) Setup(string folder, string architecture,
         string trunk, string shapeTask, int rows)
     {
