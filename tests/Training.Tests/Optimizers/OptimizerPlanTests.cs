@@ -126,12 +126,21 @@ public sealed class OptimizerPlanTests
         var second = new float[total];
         optimizer.Step(parameters, gradient, first, second, 1e-3f, 1);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var step = 2; step < 100; step++)
+        // A collection started by another test's thread can add this thread's unused allocation context to the
+        // counter once; an allocation in the step shows in every window, so the quietest of three must be zero.
+        var allocated = long.MaxValue;
+        var step = 2;
+        for (var window = 0; window < 3 && allocated > 0; window++)
         {
-            optimizer.Step(parameters, gradient, first, second, 1e-3f, step);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var end = step + 98; step < end; step++)
+            {
+                optimizer.Step(parameters, gradient, first, second, 1e-3f, step);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, allocated);
     }
 }

@@ -208,13 +208,22 @@ public sealed class TrainingSessionTests(TorchOptimizerReference torch)
             Step(session, batch);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var step = 0; step < 50; step++)
+        // A garbage collection that another test's thread starts inside the window retires this thread's allocation
+        // context, and the counter then takes in its unused bytes (a few kilobytes, once). An allocation in the step
+        // shows in every window, so the quietest of three must be zero.
+        var allocated = long.MaxValue;
+        for (var window = 0; window < 3 && allocated > 0; window++)
         {
-            Step(session, batch);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var step = 0; step < 50; step++)
+            {
+                Step(session, batch);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, allocated);
 
         static void Step(TrainingSession session, MlpBatch batch)
         {
