@@ -127,7 +127,8 @@ public sealed class MultiTaskTrainer
             state.Epoch,
             state.Batch,
             lossNames,
-            $"{splits.Train.Description}; {model.TrainableElementCount:N0} trained parameters; method {method.Name}; {device.Name}"));
+            $"{splits.Train.Description}; {model.TrainableElementCount:N0} trained parameters; method {method.Name}; " +
+            $"{device.Name}{(engine.Shards > 1 ? $", {engine.Shards} batch shards" : "")}"));
 
         var interrupted = false;
         while (state.Epoch < _job.Epochs && !state.Stopped)
