@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using MtlOnnx.Bench.TrainerReplay;
 using MtlOnnx.Testing;
@@ -14,14 +13,11 @@ namespace MtlOnnx.Training.Tests.Trainer;
 /// </summary>
 public sealed class TrainerPyTorchReplayTests
 {
-    private const string Python = "/usr/bin/python3";
-
     [Fact]
     public void Train_MultiFashionLeNet_TracksPyTorchFromTheSameStartOnTheSameBatches()
     {
         Assert.True(File.Exists(Path.Combine(MultiFashionDataset.DefaultFolder, "train-images-idx3-ubyte.gz")),
             "Fashion-MNIST is missing: install Debian's dataset-fashion-mnist package (.ci/run does).");
-        Assert.True(File.Exists(Python), $"This test needs {Python} with python3-torch and python3-numpy.");
         using var temp = new TempFolder();
         var job = TestJobs.Parse($$"""
             name: replay
@@ -61,42 +57,8 @@ public sealed class TrainerPyTorchReplayTests
 
     private static JsonObject RunReplay(string folder, string output)
     {
-        var start = new ProcessStartInfo(Python)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Script());
-        start.ArgumentList.Add(folder);
-        start.ArgumentList.Add("--threads");
-        start.ArgumentList.Add("1");
-        start.ArgumentList.Add("--json");
-        start.ArgumentList.Add(output);
-        start.Environment["OMP_NUM_THREADS"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0,
-            $"torch_replay.py failed with exit code {process.ExitCode} (it needs torch and numpy):\n{stderr}\n" +
-            stdout.Result);
+        PythonTool.Run([RepositoryPaths.File("bench", "trainer", "torch_replay.py"), folder, "--threads", "1", "--json",
+            output], timeoutSeconds: 300);
         return JsonNode.Parse(File.ReadAllText(output))!.AsObject();
-    }
-
-    private static string Script()
-    {
-        // The tests run under tests/Training.Tests/bin/...; the script is in the repository's bench folder.
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "bench", "trainer", "torch_replay.py");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException(
-            $"bench/trainer/torch_replay.py was not found above the test folder '{AppContext.BaseDirectory}'.");
     }
 }

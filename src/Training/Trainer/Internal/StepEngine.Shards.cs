@@ -26,55 +26,29 @@ internal sealed partial class StepEngine
     private TrainShard CreateShard(int index)
     {
         var shard = index == 0
-            ? new TrainShard(_model, _train, _trainInputNames, _trainOutputNames, ShardOutputs,
+            ? new TrainShard(_model, _train, _trainInputNames, _trainOutputNames, OutputsOf,
                 new float[_lossNames.Length], _gradients, _sideRows, _taskRows, _masks.Count)
-            : new TrainShard(_model, _train, _trainInputNames, _trainOutputNames, ShardOutputs,
+            : new TrainShard(_model, _train, _trainInputNames, _trainOutputNames, OutputsOf,
                 new float[_lossNames.Length], new float[_gradients.Length],
                 [.. _sideRows.Select(r => new float[r.Length])], [.. _taskRows.Select(r => new float[r.Length])],
                 _masks.Count);
         if (_representationBackward is { } second)
         {
             var layout = _plan.Layout;
-            var parameterOf = Enumerable.Range(0, layout.Count)
-                .Where(i => _gradientGraph.GradientOutputs.ContainsKey(layout.Parameters[i].Name))
-                .ToDictionary(i => _gradientGraph.GradientOutputs[layout.Parameters[i].Name], StringComparer.Ordinal);
             shard.BackwardBinding = new SessionBinding(second, _backwardInputNames.Length, _backwardOutputNames.Length);
             shard.BackwardInputValues = new OrtValue[_backwardInputNames.Length];
-            shard.BackwardOutputValues = [.. _backwardOutputNames.Select(name =>
-            {
-                var p = parameterOf[name];
-                var memory = shard.Gradients.AsMemory((int)layout.OffsetOf(p), (int)layout.Parameters[p].ElementCount);
-                return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory,
-                    [.. layout.Parameters[p].Shape]);
-            })];
+            shard.BackwardOutputValues = [.. _backwardOutputParameters.Select(p =>
+                OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+                    shard.Gradients.AsMemory((int)layout.OffsetOf(p), (int)layout.Parameters[p].ElementCount),
+                    [.. layout.Parameters[p].Shape]))];
         }
 
         return shard;
     }
 
-    /// <summary>A shard's training-graph outputs, over its own buffers, in the order of the engine's.</summary>
-    private OrtValue?[] ShardOutputs(TrainShard shard)
-    {
-        var values = new OrtValue?[_outputSlots.Count];
-        for (var k = 0; k < values.Length; k++)
-        {
-            var slot = _outputSlots[k];
-            var memory = slot.Kind switch
-            {
-                OutputKind.Loss => shard.Losses.AsMemory(slot.Index, 1),
-                OutputKind.Gradient => shard.Gradients.AsMemory(slot.Offset, slot.Count),
-                OutputKind.SideRow => shard.SideRows[slot.Index].AsMemory(slot.Offset, slot.Count),
-                OutputKind.TaskRow => shard.TaskRows[slot.Index].AsMemory(slot.Offset, slot.Count),
-
-                // Bound with the row count; running statistics never shard.
-                _ => Memory<float>.Empty,
-            };
-            values[k] = slot.Kind is OutputKind.RepresentationRow or OutputKind.Statistic ? null
-                : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, slot.Shape);
-        }
-
-        return values;
-    }
+    /// <summary>A shard's training-graph outputs, over its own buffers (running statistics never shard).</summary>
+    private OrtValue?[] OutputsOf(TrainShard shard) =>
+        OutputsOver(shard.Losses, shard.Gradients, shard.SideRows, shard.TaskRows, []);
 
     /// <summary>Splits a batch's rows among the shards; returns how many run it.</summary>
     private int AssignShards(int count)
@@ -97,16 +71,15 @@ internal sealed partial class StepEngine
     /// </summary>
     private void RunShards(Batch batch, int active)
     {
+        // Only steps without regularizers shard, so the losses are the tasks' weighted means, one share row each.
         LossShares.Compute(batch, _shards, active, _shares);
         var taskCount = _model.Tasks.Count;
         for (var s = 0; s < active; s++)
         {
             var shard = _shards[s];
-            for (var l = 0; l < _lossWeights.Length; l++)
+            for (var t = 0; t < taskCount; t++)
             {
-                // A loss without a batch mean (none shards today) would count once, in the first shard.
-                shard.LossWeights[l] = l < taskCount ? (float)(_lossWeights[l] * _shares[l][s])
-                    : s == 0 ? _lossWeights[l] : 0f;
+                shard.LossWeights[t] = (float)(_lossWeights[t] * _shares[t][s]);
             }
 
             var values = shard.ValuesOf(batch);
@@ -125,21 +98,15 @@ internal sealed partial class StepEngine
         var started = Stopwatch.GetTimestamp();
         RunAtOnce(active, s => _train.RunWithBinding(_shardRunOptions[s], _shards[s].Binding.Binding));
         LastTrainingGraphTime = Stopwatch.GetElapsedTime(started);
-        for (var l = 0; l < _lossBuffer.Length; l++)
+        for (var t = 0; t < taskCount; t++)
         {
-            if (l >= taskCount)
-            {
-                _lossBuffer[l] = _shards[0].Losses[l];
-                continue;
-            }
-
             double loss = 0;
             for (var s = 0; s < active; s++)
             {
-                loss += _shares[l][s] * _shards[s].Losses[l];
+                loss += _shares[t][s] * _shards[s].Losses[t];
             }
 
-            _lossBuffer[l] = (float)loss;
+            _lossBuffer[t] = (float)loss;
         }
 
         // Per-loss gradients are unweighted: scale each shard's by its share of the loss before adding them up.

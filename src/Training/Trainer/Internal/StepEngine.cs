@@ -85,7 +85,7 @@ internal sealed partial class StepEngine : IDisposable
     private readonly RunOptions _runOptions = new();
     private readonly bool _rebindEveryRun;
     private readonly Dictionary<string, OrtValue> _constantInputs = new(StringComparer.Ordinal);
-    private readonly List<BatchValues> _batchValues = [];
+    private readonly BatchValuesCache _batchValues;
     private readonly SessionBinding _trainBinding;
     private readonly string[] _trainInputNames;
     private readonly OrtValue[] _trainInputValues;
@@ -105,6 +105,7 @@ internal sealed partial class StepEngine : IDisposable
     private readonly string[] _backwardInputNames = [];
     private readonly OrtValue[] _backwardInputValues = [];
     private readonly string[] _backwardOutputNames = [];
+    private readonly int[] _backwardOutputParameters = [];
     private readonly OrtValue[] _backwardOutputValues = [];
     private int[] _carriedSlots = [];
     private float[] _representationUpdate = [];
@@ -113,7 +114,6 @@ internal sealed partial class StepEngine : IDisposable
     private float[][] _representationRows = [];
     private int _representationRowsBound = -1;
     private int _maskRows = -1;
-    private int _activeShards;
     private float[] _previousLosses;
     private readonly List<OutputSlot> _outputSlots = [];
     private readonly TrainShard[] _shards = [];
@@ -134,6 +134,7 @@ internal sealed partial class StepEngine : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(shards);
         _model = model;
+        _batchValues = new BatchValuesCache(model);
         _method = method;
         _seed = seed;
         var (forward, values) = TrainingGraphs.ParametersAsInputs(model);
@@ -269,10 +270,8 @@ internal sealed partial class StepEngine : IDisposable
             .Select(s => (s.Key, new float[_fixed[s.Key].Length]))
             .ToArray();
         var outputNames = new List<string>(_lossNames);
-        var outputValues = new List<OrtValue?>();
         for (var i = 0; i < _lossNames.Length; i++)
         {
-            outputValues.Add(OwnedOutput(_lossBuffer.AsMemory(i, 1), []));
             _outputSlots.Add(new OutputSlot(OutputKind.Loss, i, 0, 1, []));
         }
 
@@ -290,7 +289,6 @@ internal sealed partial class StepEngine : IDisposable
             }
 
             outputNames.Add(gradient);
-            outputValues.Add(OwnedOutput(GradientMemory(p), parameter.Shape));
             _outputSlots.Add(new OutputSlot(OutputKind.Gradient, p, (int)layout.OffsetOf(p),
                 (int)parameter.ElementCount, [.. parameter.Shape]));
         }
@@ -307,7 +305,6 @@ internal sealed partial class StepEngine : IDisposable
                     var parameter = layout.Parameters[index];
                     var count = (int)parameter.ElementCount;
                     outputNames.Add(perLoss[parameter.Name]);
-                    outputValues.Add(OwnedOutput(_sideRows[l].AsMemory(position, count), parameter.Shape));
                     _outputSlots.Add(new OutputSlot(OutputKind.SideRow, l, position, count, [.. parameter.Shape]));
                     position += count;
                 }
@@ -325,7 +322,6 @@ internal sealed partial class StepEngine : IDisposable
                 for (var t = 0; t < taskCount; t++)
                 {
                     outputNames.Add(_gradientGraph.PerLossGradientOutputs[model.Tasks[t].LossName][parameter.Name]);
-                    outputValues.Add(OwnedOutput(_taskRows[t].AsMemory(position, count), parameter.Shape));
                     _outputSlots.Add(new OutputSlot(OutputKind.TaskRow, t, position, count, [.. parameter.Shape]));
                 }
 
@@ -341,20 +337,21 @@ internal sealed partial class StepEngine : IDisposable
             {
                 var perLoss = _gradientGraph.PerLossGradientOutputs[model.Tasks[t].LossName];
                 outputNames.Add(perLoss[model.RepresentationName]);
-                outputValues.Add(null);
                 _outputSlots.Add(new OutputSlot(OutputKind.RepresentationRow, t, 0, 0, []));
             }
         }
 
-        foreach (var (target, buffer) in _statistics)
+        for (var k = 0; k < _statistics.Length; k++)
         {
+            var (target, buffer) = _statistics[k];
             outputNames.Add(_gradientGraph.RunningStatisticOutputs[target]);
-            outputValues.Add(OwnedOutput(buffer.AsMemory(), _shapes[target]));
-            _outputSlots.Add(new OutputSlot(OutputKind.Statistic, 0, 0, 0, []));
+            _outputSlots.Add(new OutputSlot(OutputKind.Statistic, k, 0, buffer.Length, [.. _shapes[target]]));
         }
 
         _trainOutputNames = [.. outputNames];
-        _trainOutputValues = [.. outputValues];
+        _trainOutputValues = OutputsOver(_lossBuffer, _gradients, _sideRows, _taskRows,
+            [.. _statistics.Select(s => s.Buffer)]);
+        _ownedOutputs.AddRange(_trainOutputValues.OfType<OrtValue>());
         _trainInputNames = [.. _train.InputNames];
         _trainInputValues = new OrtValue[_trainInputNames.Length];
         _trainBinding = new SessionBinding(_train, _trainInputNames.Length, _trainOutputNames.Length);
@@ -365,11 +362,12 @@ internal sealed partial class StepEngine : IDisposable
             _backwardInputNames = [.. second.InputNames];
             _backwardInputValues = new OrtValue[_backwardInputNames.Length];
             _backwardOutputNames = [.. second.OutputNames];
-            var gradientIndex = Enumerable.Range(0, layout.Count)
+            var parameterOf = Enumerable.Range(0, layout.Count)
                 .Where(i => _gradientGraph.GradientOutputs.ContainsKey(layout.Parameters[i].Name))
                 .ToDictionary(i => _gradientGraph.GradientOutputs[layout.Parameters[i].Name], StringComparer.Ordinal);
-            _backwardOutputValues = [.. _backwardOutputNames.Select(n =>
-                OwnedOutput(GradientMemory(gradientIndex[n]), layout.Parameters[gradientIndex[n]].Shape))];
+            _backwardOutputParameters = [.. _backwardOutputNames.Select(n => parameterOf[n])];
+            _backwardOutputValues = [.. _backwardOutputParameters.Select(p =>
+                OwnedOutput(GradientMemory(p), layout.Parameters[p].Shape))];
             _backwardBinding = new SessionBinding(second, _backwardInputNames.Length, _backwardOutputNames.Length);
         }
 
@@ -435,11 +433,6 @@ internal sealed partial class StepEngine : IDisposable
 
         // ONNX Runtime writes losses, gradients and per-task rows straight into the engine's buffers.
         var values = ValuesOf(batch);
-        for (var i = 0; i < _trainInputNames.Length; i++)
-        {
-            _trainInputValues[i] = Input(_trainInputNames[i], values);
-        }
-
         var active = _shards.Length > 0 ? AssignShards(batch.Count) : 1;
         if (source == GradientSource.Representation && _representationRowsBound != batch.Count)
         {
@@ -449,10 +442,14 @@ internal sealed partial class StepEngine : IDisposable
         if (_shards.Length > 0)
         {
             RunShards(batch, active);
-            _activeShards = active;
         }
         else
         {
+            for (var i = 0; i < _trainInputNames.Length; i++)
+            {
+                _trainInputValues[i] = Input(_trainInputNames[i], values);
+            }
+
             _trainBinding.BindCallerValues(_trainInputNames, _trainInputValues, _trainOutputNames,
                 _trainOutputValues!, always: _rebindEveryRun);
             var started = Stopwatch.GetTimestamp();
@@ -477,7 +474,7 @@ internal sealed partial class StepEngine : IDisposable
         }
         else if (source == GradientSource.Representation)
         {
-            AggregateRepresentation(batch, losses.AsSpan(0, taskCount), values);
+            AggregateRepresentation(batch, losses.AsSpan(0, taskCount), values, active);
         }
 
         StepCount++;
@@ -630,10 +627,7 @@ internal sealed partial class StepEngine : IDisposable
             value.Dispose();
         }
 
-        foreach (var values in _batchValues)
-        {
-            values.Dispose();
-        }
+        _batchValues.Dispose();
 
         foreach (var mask in _maskValues)
         {
@@ -736,7 +730,7 @@ internal sealed partial class StepEngine : IDisposable
         ScaleHeads();
     }
 
-    private void AggregateRepresentation(Batch batch, ReadOnlySpan<float> losses, BatchValues values)
+    private void AggregateRepresentation(Batch batch, ReadOnlySpan<float> losses, BatchValues values, int active)
     {
         var representation = _representation!;
         _method.Aggregate(new GradientMatrix(_representationRows), losses, _representationUpdate, null);
@@ -761,7 +755,7 @@ internal sealed partial class StepEngine : IDisposable
 
         if (_shards.Length > 0)
         {
-            RunBackwardShards(batch, _activeShards);
+            RunBackwardShards(batch, active);
             ScaleHeads();
             return;
         }
@@ -911,6 +905,33 @@ internal sealed partial class StepEngine : IDisposable
     private Memory<float> GradientMemory(int parameter) =>
         _gradients.AsMemory((int)_plan.Layout.OffsetOf(parameter), (int)_plan.Layout.Parameters[parameter].ElementCount);
 
+    /// <summary>
+    /// The training graph's outputs over a set of buffers (the engine's or a shard's), in binding order; the
+    /// representation rows stay null until the row count is known.
+    /// </summary>
+    private OrtValue?[] OutputsOver(float[] losses, float[] gradients, float[][] sideRows, float[][] taskRows,
+        float[][] statistics)
+    {
+        var values = new OrtValue?[_outputSlots.Count];
+        for (var k = 0; k < values.Length; k++)
+        {
+            var slot = _outputSlots[k];
+            var memory = slot.Kind switch
+            {
+                OutputKind.Loss => losses.AsMemory(slot.Index, 1),
+                OutputKind.Gradient => gradients.AsMemory(slot.Offset, slot.Count),
+                OutputKind.SideRow => sideRows[slot.Index].AsMemory(slot.Offset, slot.Count),
+                OutputKind.TaskRow => taskRows[slot.Index].AsMemory(slot.Offset, slot.Count),
+                OutputKind.Statistic => statistics[slot.Index].AsMemory(),
+                _ => Memory<float>.Empty,
+            };
+            values[k] = slot.Kind == OutputKind.RepresentationRow ? null
+                : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, slot.Shape);
+        }
+
+        return values;
+    }
+
     private OrtValue OwnedOutput(Memory<float> memory, IReadOnlyList<long> shape)
     {
         var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, [.. shape]);
@@ -947,37 +968,7 @@ internal sealed partial class StepEngine : IDisposable
     }
 
     /// <summary>Gets the values over a batch's buffers, reusing those made for the same batch object.</summary>
-    private BatchValues ValuesOf(Batch batch)
-    {
-        for (var i = 0; i < _batchValues.Count; i++)
-        {
-            var cached = _batchValues[i];
-            if (ReferenceEquals(cached.Batch, batch))
-            {
-                if (cached.Rows == batch.Count)
-                {
-                    return cached;
-                }
-
-                cached.Dispose();
-                _batchValues.RemoveAt(i);
-                break;
-            }
-        }
-
-        // A loader cycles through a few batches per enumeration; forget the oldest ones (and unpin their arrays)
-        // once more batches were seen than any loader keeps.
-        const int Kept = 16;
-        if (_batchValues.Count >= Kept)
-        {
-            _batchValues[0].Dispose();
-            _batchValues.RemoveAt(0);
-        }
-
-        var values = new BatchValues(_model, batch);
-        _batchValues.Add(values);
-        return values;
-    }
+    private BatchValues ValuesOf(Batch batch) => _batchValues.Get(batch, 0, batch.Count);
 
     /// <summary>What a training-graph output holds.</summary>
     private enum OutputKind

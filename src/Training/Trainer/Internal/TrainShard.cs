@@ -20,14 +20,11 @@ namespace MtlOnnx.Training.Trainer.Internal;
 /// </remarks>
 internal sealed class TrainShard : IDisposable
 {
-    private const int Kept = 16;
-    private readonly MultiTaskModel _model;
-    private readonly List<BatchValues> _values = [];
+    private readonly BatchValuesCache _values;
     private readonly List<OrtValue> _owned = [];
-    private readonly OrtValue?[] _masks;
-    private int _maskStart = -1;
-    private int _maskRows = -1;
-    private float[]?[] _maskSources;
+
+    // Per dropout mask: the value over this shard's rows of the engine's buffer, and the buffer and rows it covers.
+    private readonly (float[] Buffer, int Start, int Rows, OrtValue Value)?[] _masks;
 
     public TrainShard(
         MultiTaskModel model,
@@ -41,7 +38,7 @@ internal sealed class TrainShard : IDisposable
         float[][] taskRows,
         int maskCount)
     {
-        _model = model;
+        _values = new BatchValuesCache(model);
         InputNames = [.. inputNames];
         OutputNames = [.. outputNames];
         InputValues = new OrtValue[InputNames.Length];
@@ -55,8 +52,7 @@ internal sealed class TrainShard : IDisposable
         TaskRows = taskRows;
         OutputValues = outputs(this);
         _owned.AddRange(OutputValues.OfType<OrtValue>());
-        _masks = new OrtValue?[maskCount];
-        _maskSources = new float[]?[maskCount];
+        _masks = new (float[], int, int, OrtValue)?[maskCount];
         Binding = new SessionBinding(session, InputNames.Length, OutputNames.Length);
     }
 
@@ -130,29 +126,7 @@ internal sealed class TrainShard : IDisposable
     }
 
     /// <summary>Gets the values over the shard's rows of a batch, reusing those made for the same batch and rows.</summary>
-    public BatchValues ValuesOf(Batch batch)
-    {
-        for (var i = 0; i < _values.Count; i++)
-        {
-            var cached = _values[i];
-            if (ReferenceEquals(cached.Batch, batch) && cached.Start == Start && cached.Rows == Rows)
-            {
-                return cached;
-            }
-        }
-
-        // A loader cycles through a few batches per enumeration; forget the oldest values (and unpin their arrays)
-        // once more were made than any loader keeps.
-        if (_values.Count >= Kept)
-        {
-            _values[0].Dispose();
-            _values.RemoveAt(0);
-        }
-
-        var values = new BatchValues(_model, batch, Start, Rows);
-        _values.Add(values);
-        return values;
-    }
+    public BatchValues ValuesOf(Batch batch) => _values.Get(batch, Start, Rows);
 
     /// <summary>Gets the value over the shard's rows of a dropout mask, [rows, sample shape...].</summary>
     /// <param name="index">The mask's index.</param>
@@ -160,23 +134,18 @@ internal sealed class TrainShard : IDisposable
     /// <param name="buffer">The whole batch's mask buffer, which the engine redraws in place each step.</param>
     public OrtValue MaskOf(int index, DropoutMask mask, float[] buffer)
     {
-        if (_maskStart != Start || _maskRows != Rows)
+        if (_masks[index] is { } made && ReferenceEquals(made.Buffer, buffer) && made.Start == Start &&
+            made.Rows == Rows)
         {
-            _maskSources = new float[]?[_masks.Length];
-            _maskStart = Start;
-            _maskRows = Rows;
+            return made.Value;
         }
 
-        if (!ReferenceEquals(_maskSources[index], buffer) || _masks[index] is null)
-        {
-            _masks[index]?.Dispose();
-            var size = (int)mask.SampleSize;
-            _masks[index] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-                buffer.AsMemory(Start * size, Rows * size), [Rows, .. mask.SampleShape]);
-            _maskSources[index] = buffer;
-        }
-
-        return _masks[index]!;
+        _masks[index]?.Value.Dispose();
+        var size = (int)mask.SampleSize;
+        var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+            buffer.AsMemory(Start * size, Rows * size), [Rows, .. mask.SampleShape]);
+        _masks[index] = (buffer, Start, Rows, value);
+        return value;
     }
 
     public void Dispose()
@@ -194,14 +163,10 @@ internal sealed class TrainShard : IDisposable
             value.Dispose();
         }
 
-        foreach (var values in _values)
-        {
-            values.Dispose();
-        }
-
+        _values.Dispose();
         foreach (var mask in _masks)
         {
-            mask?.Dispose();
+            mask?.Value.Dispose();
         }
     }
 }
